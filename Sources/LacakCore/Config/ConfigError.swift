@@ -1,0 +1,86 @@
+/// A configuration problem, located as precisely as lacak can: file, line and key path.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    /// The key path in TOML terms, e.g. `courier[1].request.path`; empty for file-level problems.
+    public var keyPath: String
+    public var message: String
+
+    public init(file: String, line: Int? = nil, keyPath: String = "", message: String) {
+        self.file = file
+        self.line = line
+        self.keyPath = keyPath
+        self.message = message
+    }
+
+    /// `lacak.toml:12: courier[0].rate_limit: expected a number, found a string`
+    public var description: String {
+        var text = file
+        if let line { text += ":\(line)" }
+        text += ": "
+        if !keyPath.isEmpty { text += keyPath + ": " }
+        return text + message
+    }
+}
+
+/// A coding key for any name or index; used to list and report keys that are not in a schema.
+struct AnyCodingKey: CodingKey, Hashable {
+    var stringValue: String
+    var intValue: Int?
+
+    init(stringValue: String) {
+        self.stringValue = stringValue
+        self.intValue = nil
+    }
+
+    init(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
+
+    init(_ name: String) {
+        self.init(stringValue: name)
+    }
+}
+
+extension Decoder {
+    /// Throws for the first key in this table that `Keys` does not list, so that a typo in the
+    /// config is an error instead of a silently ignored setting.
+    func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
+        let container = try container(keyedBy: AnyCodingKey.self)
+        let known = Set(Keys.allCases.map(\.stringValue))
+        for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) where !known.contains(key.stringValue) {
+            let suggestion = known.min { editDistance($0, key.stringValue) < editDistance($1, key.stringValue) }
+            var message = "unknown key"
+            if let suggestion, editDistance(suggestion, key.stringValue) <= 2 {
+                message += " (did you mean '\(suggestion)'?)"
+            }
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: message))
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Throws a located config error for a value that has the right type but is not allowed.
+    func invalid(_ key: Key, _ message: String) -> DecodingError {
+        DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: message)
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions on short config keys.
+func editDistance(_ lhs: String, _ rhs: String) -> Int {
+    let a = Array(lhs.utf8)
+    let b = Array(rhs.utf8)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

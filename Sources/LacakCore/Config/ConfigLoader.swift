@@ -1,0 +1,204 @@
+import Foundation
+import TOMLKit
+
+/// Reads a lacak TOML file into a checked `LacakConfig`.
+///
+/// TOMLKit parses the file; the table is turned into JSON and decoded with `Codable`, each type
+/// rejecting keys it does not know. Decoding errors are translated into `ConfigError`s that name
+/// the file, the line and the key path.
+public struct ConfigLoader: Sendable {
+    /// Environment used for `env` secrets and `$CREDENTIALS_DIRECTORY`.
+    public var environment: [String: String]
+    /// Whether to read secret values now; `validate --skip-secrets` turns this off.
+    public var resolveSecrets: Bool
+
+    public init(environment: [String: String]? = nil, resolveSecrets: Bool = true) {
+        self.environment = environment ?? ProcessInfo.processInfo.environment
+        self.resolveSecrets = resolveSecrets
+    }
+
+    /// Loads and checks the file at `path`.
+    public func load(path: String) throws(ConfigError) -> LacakConfig {
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ConfigError(file: path, message: "the file is not valid UTF-8")
+            }
+            text = decoded
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(file: path, message: "cannot read the file: \(Self.reason(error))")
+        }
+        return try load(text: text, path: path)
+    }
+
+    /// Loads and checks TOML `text` as if read from `path` (relative paths resolve beside it).
+    public func load(text: String, path: String) throws(ConfigError) -> LacakConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: path, line: error.source.begin.line, message: "TOML syntax error: \(error.description)")
+        } catch {
+            throw ConfigError(file: path, message: "TOML syntax error: \(error)")
+        }
+        let json = table.convert(to: .json)
+        let lines = TOMLLineIndex(source: text)
+        var file: ConfigFile
+        do {
+            file = try JSONDecoder().decode(ConfigFile.self, from: Data(json.utf8))
+        } catch let error as DecodingError {
+            let tree = try? JSONParser().parse(json)
+            throw Self.configError(error, file: path, lines: lines, tree: tree)
+        } catch {
+            throw ConfigError(file: path, message: "\(error)")
+        }
+
+        let directory = (path as NSString).deletingLastPathComponent
+        file.daemon.spoolDirectory = Self.absolute(file.daemon.spoolDirectory, relativeTo: directory)
+        file.daemon.stateDirectory = Self.absolute(file.daemon.stateDirectory, relativeTo: directory)
+        for index in file.courier.indices {
+            if let caFile = file.courier[index].caFile {
+                let resolved = Self.absolute(caFile, relativeTo: directory)
+                file.courier[index].caFile = resolved
+                if !FileManager.default.isReadableFile(atPath: resolved) {
+                    let keyPath = ["courier[\(index)]", "ca_file"]
+                    throw ConfigError(file: path, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."), message: "cannot read CA file \(resolved)")
+                }
+            }
+            guard resolveSecrets else { continue }
+            for (name, reference) in file.courier[index].credentials.sorted(by: { $0.key < $1.key }) {
+                let keyPath = ["courier[\(index)]", "credentials", name]
+                do {
+                    file.courier[index].secrets[name] = try readSecret(reference, relativeTo: directory)
+                } catch {
+                    throw ConfigError(file: path, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."), message: error.message)
+                }
+            }
+        }
+        return LacakConfig(file: path, daemon: file.daemon, couriers: file.courier, templates: file.templates)
+    }
+
+    /// Reads one secret's value; the error never contains the value.
+    func readSecret(_ reference: SecretReference, relativeTo directory: String) throws(SecretError) -> Secret {
+        switch reference {
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw SecretError(message: "environment variable \(name) is not set")
+            }
+            return Secret(value)
+        case .file(let file):
+            return try Self.readSecretFile(Self.absolute(file, relativeTo: directory))
+        case .credential(let name):
+            guard let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty else {
+                throw SecretError(message: "credential '\(name)' needs $CREDENTIALS_DIRECTORY (set by systemd's LoadCredential=)")
+            }
+            return try Self.readSecretFile((credentials as NSString).appendingPathComponent(name))
+        }
+    }
+
+    private static func readSecretFile(_ path: String) throws(SecretError) -> Secret {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SecretError(message: "cannot read secret file \(path)")
+        }
+        guard data.count <= 64 * 1024, let text = String(data: data, encoding: .utf8) else {
+            throw SecretError(message: "secret file \(path) is not a short UTF-8 text")
+        }
+        let value = text.trimmingWhitespace()
+        guard !value.isEmpty else { throw SecretError(message: "secret file \(path) is empty") }
+        return Secret(value)
+    }
+
+    static func absolute(_ path: String, relativeTo directory: String) -> String {
+        if path.hasPrefix("/") { return (path as NSString).standardizingPath }
+        let base = directory.isEmpty ? FileManager.default.currentDirectoryPath : directory
+        let joined = (base as NSString).appendingPathComponent(path)
+        let absolute = joined.hasPrefix("/") ? joined : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(joined)
+        return (absolute as NSString).standardizingPath
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError { return "no such file" }
+        return nsError.localizedDescription
+    }
+
+    /// Translates a decoding error into a located config error.
+    static func configError(_ error: DecodingError, file: String, lines: TOMLLineIndex, tree: JSONValue?) -> ConfigError {
+        let codingPath: [any CodingKey]
+        let message: String
+        switch error {
+        case .typeMismatch(let type, let context):
+            codingPath = context.codingPath
+            let found = tree.flatMap { value(at: codingPath, in: $0) }?.kindName ?? "another type"
+            let custom = context.debugDescription.hasPrefix("expected") ? context.debugDescription : "expected \(friendlyName(type))"
+            message = "\(custom), found \(found)"
+        case .valueNotFound(let type, let context):
+            codingPath = context.codingPath
+            message = "expected \(friendlyName(type)), found nothing"
+        case .keyNotFound(let key, let context):
+            codingPath = context.codingPath + [key]
+            let custom = context.debugDescription
+            message = custom.hasPrefix("No value associated") || custom == "required" ? "missing required key" : "missing required key: \(custom)"
+        case .dataCorrupted(let context):
+            codingPath = context.codingPath
+            message = context.debugDescription
+        @unknown default:
+            return ConfigError(file: file, message: "\(error)")
+        }
+        let parts = pathParts(codingPath)
+        return ConfigError(file: file, line: lines.line(for: parts), keyPath: parts.joined(separator: "."), message: message)
+    }
+
+    /// `[courier, 1, request]` → `["courier[1]", "request"]`.
+    static func pathParts(_ codingPath: [any CodingKey]) -> [String] {
+        var parts: [String] = []
+        for key in codingPath {
+            if let index = key.intValue, !parts.isEmpty {
+                parts[parts.count - 1] += "[\(index)]"
+            } else {
+                parts.append(key.stringValue)
+            }
+        }
+        return parts
+    }
+
+    private static func value(at codingPath: [any CodingKey], in root: JSONValue) -> JSONValue? {
+        var current = root
+        for key in codingPath {
+            if let index = key.intValue, case .array(let elements) = current {
+                guard index < elements.count else { return nil }
+                current = elements[index]
+            } else {
+                guard let next = current[key.stringValue] else { return nil }
+                current = next
+            }
+        }
+        return current
+    }
+
+    private static func friendlyName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is Int64.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "a list" }
+            if name.hasPrefix("Dictionary") { return "a table" }
+            return "a table"
+        }
+    }
+}
+
+/// A secret that cannot be read; says where it was looked for, never what it is.
+public struct SecretError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,226 @@
+/// One `[[courier]]` table: how to reach a courier API and how hard to push it.
+public struct CourierSettings: Sendable, Decodable {
+    /// Unique, short, lowercase; used in logs, state and spool output.
+    public var id: String
+    /// Human name, e.g. "JNE via Binderbyte".
+    public var name: String
+    public var adapter: AdapterKind
+    /// Base URL the request path is appended to.
+    public var endpoint: String?
+    /// The courier code sent to the API (`{courier_code}`), e.g. `jne` for Binderbyte.
+    public var courierCode: String?
+    /// Courier codes in intake records that this courier serves; its id always counts.
+    public var codes: [String]
+    /// Headers sent with every request, after template expansion.
+    public var headers: [HeaderTemplate]
+    /// Where each named secret comes from; names are usable as `{name}` in templates.
+    public var credentials: [String: SecretReference]
+    /// The resolved secret values (filled by `ConfigLoader`).
+    public var secrets: [String: Secret] = [:]
+    /// Query parameter names whose values are hidden in logs and errors (besides credentials).
+    public var secretParameters: [String]
+    /// Tracking numbers per request.
+    public var batchSize: Int
+    /// Requests per second; nil for no limit.
+    public var rateLimit: Double?
+    /// Requests that may be sent at once after a quiet period.
+    public var burst: Int
+    /// Requests in flight at the same time.
+    public var maxInFlight: Int
+    public var connectTimeout: ConfigDuration
+    public var timeout: ConfigDuration
+    public var maxResponseBytes: ConfigByteSize
+    /// A CA bundle to trust instead of the system's, for couriers with a private CA.
+    public var caFile: String?
+    /// Whether to follow HTTP redirects (http and https only, at most 3).
+    public var followRedirects: Bool
+    /// Overrides the daemon's zone for this courier's local times.
+    public var timeZone: ZoneRules?
+    public var pollIntervals: PollIntervalOverrides?
+    public var enabled: Bool
+    /// Request and response mapping for `adapter = "json"`.
+    public var json: JSONDialectSettings?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, name, adapter, endpoint
+        case courierCode = "courier_code"
+        case codes, headers, credentials
+        case secretParameters = "secret_params"
+        case batchSize = "batch_size"
+        case rateLimit = "rate_limit"
+        case burst
+        case maxInFlight = "max_in_flight"
+        case connectTimeout = "connect_timeout"
+        case timeout
+        case maxResponseBytes = "max_response_size"
+        case caFile = "ca_file"
+        case followRedirects = "follow_redirects"
+        case timeZone = "time_zone"
+        case pollIntervals = "poll_interval"
+        case enabled
+        case request, response
+        case statusRules = "status_rule"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        guard Identifiers.isValidCourierID(id) else {
+            throw container.invalid(.id, "'\(id)' is not a courier id: use 1-32 of a-z, 0-9, '-' and '_', starting with a letter or digit")
+        }
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? id
+        let adapterName = try container.decode(String.self, forKey: .adapter)
+        guard let adapter = AdapterKind(rawValue: adapterName) else {
+            throw container.invalid(.adapter, "unknown adapter '\(adapterName)'; available: \(AdapterKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.adapter = adapter
+        endpoint = try container.decodeIfPresent(String.self, forKey: .endpoint)
+        if let endpoint {
+            let lower = endpoint.lowercased()
+            guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+                throw container.invalid(.endpoint, "must start with http:// or https://")
+            }
+            guard !endpoint.contains(where: { $0 == " " || $0 == "\n" || $0 == "\r" }) else {
+                throw container.invalid(.endpoint, "must not contain spaces or line breaks")
+            }
+        }
+        courierCode = try container.decodeIfPresent(String.self, forKey: .courierCode)
+        var codes = try container.decodeIfPresent([String].self, forKey: .codes) ?? []
+        codes = codes.map { $0.lowercased() }
+        if let courierCode, !codes.contains(courierCode.lowercased()) { codes.append(courierCode.lowercased()) }
+        self.codes = codes
+        headers = try HeaderTemplate.decodeTable(container, key: .headers)
+        credentials = try container.decodeIfPresent([String: SecretReference].self, forKey: .credentials) ?? [:]
+        for name in credentials.keys where !Identifiers.isTemplateName(name) {
+            throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [CodingKeys.credentials, AnyCodingKey(name)], debugDescription: "credential names are lowercase letters, digits and '_'"))
+        }
+        secretParameters = try container.decodeIfPresent([String].self, forKey: .secretParameters) ?? []
+        batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? 1
+        guard (1...1000).contains(batchSize) else { throw container.invalid(.batchSize, "must be between 1 and 1000") }
+        rateLimit = try container.decodeIfPresent(Double.self, forKey: .rateLimit)
+        if let rate = rateLimit {
+            guard rate >= 0, rate.isFinite else { throw container.invalid(.rateLimit, "must be zero (no limit) or a positive number of requests per second") }
+            if rate == 0 { rateLimit = nil }
+        }
+        burst = try container.decodeIfPresent(Int.self, forKey: .burst) ?? max(1, Int((rateLimit ?? 1).rounded(.up)))
+        guard burst >= 1 else { throw container.invalid(.burst, "must be at least 1") }
+        maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? 8
+        guard (1...4096).contains(maxInFlight) else { throw container.invalid(.maxInFlight, "must be between 1 and 4096") }
+        connectTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .connectTimeout) ?? ConfigDuration(seconds: 10)
+        timeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? ConfigDuration(seconds: 30)
+        guard timeout.seconds >= 0.05 else { throw container.invalid(.timeout, "must be at least 50ms") }
+        guard connectTimeout.seconds >= 0.05 else { throw container.invalid(.connectTimeout, "must be at least 50ms") }
+        maxResponseBytes = try container.decodeIfPresent(ConfigByteSize.self, forKey: .maxResponseBytes) ?? ConfigByteSize(bytes: 4 << 20)
+        caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
+        followRedirects = try container.decodeIfPresent(Bool.self, forKey: .followRedirects) ?? false
+        if let zone = try container.decodeIfPresent(String.self, forKey: .timeZone) {
+            guard let rules = ZoneRules(identifier: zone) else { throw container.invalid(.timeZone, "unknown time zone '\(zone)'") }
+            timeZone = rules
+        }
+        pollIntervals = try container.decodeIfPresent(PollIntervalOverrides.self, forKey: .pollIntervals)
+        enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+
+        switch adapter {
+        case .json:
+            guard container.contains(.request) else { throw DecodingError.keyNotFound(CodingKeys.request, .init(codingPath: container.codingPath, debugDescription: "adapter \"json\" needs a [courier.request] table")) }
+            guard container.contains(.response) else { throw DecodingError.keyNotFound(CodingKeys.response, .init(codingPath: container.codingPath, debugDescription: "adapter \"json\" needs a [courier.response] table")) }
+            let request = try container.decode(JSONRequestSettings.self, forKey: .request)
+            let response = try container.decode(JSONResponseSettings.self, forKey: .response)
+            let rules = try container.decodeIfPresent([StatusRuleSettings].self, forKey: .statusRules) ?? []
+            json = JSONDialectSettings(request: request, response: response, statusRules: rules.map(\.rule))
+            if request.url == nil, endpoint == nil {
+                throw container.invalid(.request, "give `endpoint` with `request.path`, or a full `request.url`")
+            }
+            let allowed = Set(["tracking_number", "courier_code"] + credentials.keys)
+            for (key, template) in request.templates {
+                for name in template.placeholders where !allowed.contains(name) && name != "tracking_numbers" {
+                    throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [CodingKeys.request, AnyCodingKey(key)],
+                        debugDescription: "unknown placeholder {\(name)}; known: \(allowed.sorted().map { "{\($0)}" }.joined(separator: ", "))"))
+                }
+            }
+            for header in headers {
+                for name in header.value.placeholders where !allowed.contains(name) {
+                    throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [CodingKeys.headers, AnyCodingKey(header.name)],
+                        debugDescription: "unknown placeholder {\(name)}"))
+                }
+            }
+        }
+    }
+
+    /// The code to ask the API for, given the courier code an order came with: the order's own
+    /// code when this courier serves it (an aggregator serving jne and jnt), else `courier_code`.
+    public func apiCode(forIntakeCode code: String?) -> String? {
+        if let code, code != id, codes.contains(code) { return code }
+        return courierCode
+    }
+
+    /// The zone to read this courier's local times in.
+    public func zone(default daemonZone: ZoneRules) -> ZoneRules {
+        timeZone ?? daemonZone
+    }
+}
+
+/// The kinds of adapter a courier can use.
+public enum AdapterKind: String, Sendable, CaseIterable {
+    /// Declarative: request and response mapping written in the config.
+    case json
+}
+
+/// A header whose value may contain `{placeholders}`.
+public struct HeaderTemplate: Sendable, Equatable {
+    public var name: String
+    public var value: Template
+
+    static func decodeTable<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, key: Key) throws -> [HeaderTemplate] {
+        guard container.contains(key) else { return [] }
+        let table = try container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: key)
+        return try table.allKeys.sorted { $0.stringValue < $1.stringValue }.map { headerKey in
+            let value = try table.decode(String.self, forKey: headerKey)
+            guard Identifiers.isHeaderName(headerKey.stringValue) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: table.codingPath + [headerKey], debugDescription: "not a valid HTTP header name"))
+            }
+            guard !value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                throw table.invalid(headerKey, "a header value cannot contain line breaks")
+            }
+            return HeaderTemplate(name: headerKey.stringValue, value: Template(value))
+        }
+    }
+}
+
+/// One `[[courier.status_rule]]` table.
+struct StatusRuleSettings: Decodable {
+    var rule: StatusRule
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case code, match, status, reason
+    }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var codes: [String] = []
+        if let single = try? container.decodeIfPresent(String.self, forKey: .code) {
+            codes = [single]
+        } else if container.contains(.code) {
+            codes = try container.decode([String].self, forKey: .code)
+        }
+        let pattern = try container.decodeIfPresent(String.self, forKey: .match)
+        let statusName = try container.decode(String.self, forKey: .status)
+        guard let status = CarrierStatus(rawValue: statusName) else {
+            throw container.invalid(.status, "unknown status '\(statusName)'; use one of \(CarrierStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var reason: StatusReason?
+        if let reasonName = try container.decodeIfPresent(String.self, forKey: .reason) {
+            guard let value = StatusReason(validating: reasonName) else {
+                throw container.invalid(.reason, "a reason is lowercase letters, digits and '_', e.g. \"address_issue\"")
+            }
+            reason = value
+        }
+        do {
+            rule = try StatusRule(codes: codes, pattern: pattern, status: status, reason: reason)
+        } catch {
+            throw container.invalid(pattern == nil ? .code : .match, error.message)
+        }
+    }
+}

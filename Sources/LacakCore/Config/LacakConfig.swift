@@ -1,0 +1,215 @@
+/// The whole configuration file: daemon settings, couriers and notification text overrides.
+public struct LacakConfig: Sendable {
+    /// Path of the file it was read from, for messages.
+    public var file: String
+    public var daemon: DaemonSettings
+    public var couriers: [CourierSettings]
+    public var templates: TemplateOverrides
+
+    public init(file: String, daemon: DaemonSettings, couriers: [CourierSettings], templates: TemplateOverrides = TemplateOverrides()) {
+        self.file = file
+        self.daemon = daemon
+        self.couriers = couriers
+        self.templates = templates
+    }
+
+    /// The courier with this id.
+    public func courier(id: String) -> CourierSettings? {
+        couriers.first { $0.id == id }
+    }
+}
+
+/// The raw file, as decoded; `ConfigLoader` turns it into `LacakConfig`.
+struct ConfigFile: Decodable {
+    var daemon: DaemonSettings
+    var courier: [CourierSettings]
+    var templates: TemplateOverrides
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case daemon, courier, templates
+    }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        daemon = try container.decodeIfPresent(DaemonSettings.self, forKey: .daemon) ?? DaemonSettings()
+        courier = try container.decodeIfPresent([CourierSettings].self, forKey: .courier) ?? []
+        templates = try container.decodeIfPresent(TemplateOverrides.self, forKey: .templates) ?? TemplateOverrides()
+        var seen: Set<String> = []
+        for (index, courier) in courier.enumerated() where !seen.insert(courier.id).inserted {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: [CodingKeys.courier, AnyCodingKey(intValue: index), CourierSettings.CodingKeys.id],
+                debugDescription: "courier id '\(courier.id)' is used twice"))
+        }
+    }
+}
+
+/// The `[daemon]` table: where files go, time zone and language, and how often to poll.
+public struct DaemonSettings: Sendable, Decodable {
+    /// The shared directory other programs read (orders, notifications, incoming, rejected).
+    public var spoolDirectory: String
+    /// Where the SQLite state lives.
+    public var stateDirectory: String
+    /// The zone couriers' local times are read in and spool times are written in.
+    public var timeZone: ZoneRules
+    /// Language of notification texts.
+    public var locale: NotificationLocale
+    /// Who gets notifications; the other audience's notifications are not written.
+    public var audiences: [Audience]
+    public var pollIntervals: PollIntervals
+    /// Random spread added to every interval, as a fraction of it (0.1 = ±10%).
+    public var jitter: Double
+    /// Waiting time after a failed poll; doubles with each failure up to `maxBackoff`.
+    public var initialBackoff: ConfigDuration
+    public var maxBackoff: ConfigDuration
+    /// Intake files larger than this are rejected unread.
+    public var maxIntakeFileBytes: ConfigByteSize
+
+    public init() {
+        spoolDirectory = "/var/spool/lacak"
+        stateDirectory = "/var/lib/lacak"
+        timeZone = ZoneRules(identifier: "Asia/Jakarta")!
+        locale = .english
+        audiences = Audience.allCases
+        pollIntervals = PollIntervals()
+        jitter = 0.1
+        initialBackoff = .minutes(1)
+        maxBackoff = .hours(1)
+        maxIntakeFileBytes = ConfigByteSize(bytes: 16 << 20)
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case spoolDirectory = "spool_dir"
+        case stateDirectory = "state_dir"
+        case timeZone = "time_zone"
+        case locale, audiences
+        case pollIntervals = "poll_interval"
+        case jitter
+        case initialBackoff = "retry_initial"
+        case maxBackoff = "retry_max"
+        case maxIntakeFileBytes = "max_intake_file_size"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        spoolDirectory = try container.decodeIfPresent(String.self, forKey: .spoolDirectory) ?? spoolDirectory
+        stateDirectory = try container.decodeIfPresent(String.self, forKey: .stateDirectory) ?? stateDirectory
+        guard !spoolDirectory.isEmpty else { throw container.invalid(.spoolDirectory, "must not be empty") }
+        guard !stateDirectory.isEmpty else { throw container.invalid(.stateDirectory, "must not be empty") }
+        if let zone = try container.decodeIfPresent(String.self, forKey: .timeZone) {
+            guard let rules = ZoneRules(identifier: zone) else { throw container.invalid(.timeZone, "unknown time zone '\(zone)'") }
+            timeZone = rules
+        }
+        if let text = try container.decodeIfPresent(String.self, forKey: .locale) {
+            guard let value = NotificationLocale(rawValue: text) else {
+                throw container.invalid(.locale, "unknown locale '\(text)'; use \(NotificationLocale.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or "))")
+            }
+            locale = value
+        }
+        if let names = try container.decodeIfPresent([String].self, forKey: .audiences) {
+            audiences = try names.map { name in
+                guard let audience = Audience(rawValue: name) else { throw container.invalid(.audiences, "unknown audience '\(name)'; use \"buyer\" or \"seller\"") }
+                return audience
+            }
+        }
+        pollIntervals = try container.decodeIfPresent(PollIntervals.self, forKey: .pollIntervals) ?? pollIntervals
+        jitter = try container.decodeIfPresent(Double.self, forKey: .jitter) ?? jitter
+        guard (0...0.5).contains(jitter) else { throw container.invalid(.jitter, "must be between 0 and 0.5") }
+        initialBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff) ?? initialBackoff
+        maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? maxBackoff
+        guard maxBackoff.seconds >= initialBackoff.seconds else { throw container.invalid(.maxBackoff, "must not be shorter than retry_initial") }
+        maxIntakeFileBytes = try container.decodeIfPresent(ConfigByteSize.self, forKey: .maxIntakeFileBytes) ?? maxIntakeFileBytes
+    }
+}
+
+/// How long to wait before polling a shipment again, by its carrier status.
+///
+/// Final statuses get one confirmation poll after `final_confirmation`, then polling stops.
+public struct PollIntervals: Sendable, Decodable, Equatable {
+    public var byStatus: [CarrierStatus: ConfigDuration]
+    public var finalConfirmation: ConfigDuration
+
+    public init() {
+        byStatus = [
+            .pending: .hours(1),
+            .infoReceived: .hours(6),
+            .inTransit: .hours(2),
+            .outForDelivery: .minutes(30),
+            .failedAttempt: .hours(1),
+            .availableForPickup: .hours(6),
+            .exception: .hours(3),
+            .returning: .hours(6),
+        ]
+        finalConfirmation = .hours(12)
+    }
+
+    /// Statuses that have an interval; final ones and `expired` are not polled on a cadence.
+    static let pollable: [CarrierStatus] = CarrierStatus.allCases.filter { !$0.isFinal && $0 != .expired }
+
+    /// The interval for a non-final status.
+    public func interval(for status: CarrierStatus) -> ConfigDuration {
+        byStatus[status] ?? .hours(2)
+    }
+
+    /// These intervals with the keys of `overrides` replaced.
+    func merging(_ overrides: PollIntervalOverrides?) -> PollIntervals {
+        guard let overrides else { return self }
+        var merged = self
+        for (status, duration) in overrides.byStatus { merged.byStatus[status] = duration }
+        if let confirmation = overrides.finalConfirmation { merged.finalConfirmation = confirmation }
+        return merged
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        self = merging(try PollIntervalOverrides(from: decoder))
+    }
+}
+
+/// A `poll_interval` table: only the statuses it names.
+public struct PollIntervalOverrides: Sendable, Decodable, Equatable {
+    var byStatus: [CarrierStatus: ConfigDuration] = [:]
+    var finalConfirmation: ConfigDuration?
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
+        for key in container.allKeys {
+            let duration = try container.decode(ConfigDuration.self, forKey: key)
+            guard duration.seconds >= 1 else { throw container.invalid(key, "an interval must be at least 1s") }
+            if key.stringValue == "final_confirmation" {
+                finalConfirmation = duration
+            } else if let status = CarrierStatus(rawValue: key.stringValue), PollIntervals.pollable.contains(status) {
+                byStatus[status] = duration
+            } else {
+                let names = PollIntervals.pollable.map(\.rawValue) + ["final_confirmation"]
+                throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [key], debugDescription: "unknown key; poll intervals are set for \(names.joined(separator: ", "))"))
+            }
+        }
+    }
+}
+
+/// Who a notification is for.
+public enum Audience: String, Sendable, CaseIterable, Codable {
+    case buyer, seller
+}
+
+/// Languages with built-in notification texts.
+public enum NotificationLocale: String, Sendable, CaseIterable, Codable {
+    case english = "en"
+    case indonesian = "id"
+}
+
+extension LacakConfig {
+    /// A redactor hiding every secret and secret query parameter of every courier.
+    public var redactor: Redactor {
+        var secrets: [Secret] = []
+        var parameters: [String] = []
+        for courier in couriers {
+            secrets += courier.secrets.values
+            parameters += courier.secretParameters + courier.credentials.keys
+        }
+        return Redactor(secrets: secrets, parameterNames: parameters)
+    }
+}

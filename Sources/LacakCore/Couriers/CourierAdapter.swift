@@ -1,0 +1,100 @@
+/// A courier integration: turns a batch of tracking numbers into normalised tracking results.
+///
+/// Adapters are values built from config; they hold no per-poll state, so one adapter serves
+/// every worker of its courier at once. Rate limits, concurrency and retries live in the
+/// pipeline, not here.
+public protocol CourierAdapter: Sendable {
+    /// The settings the adapter was built from.
+    var settings: CourierSettings { get }
+    /// Most tracking numbers one `track` call accepts.
+    var maxBatchSize: Int { get }
+    /// Looks up `queries` (at most `maxBatchSize`, distinct numbers, one courier code); every
+    /// tracking number gets an outcome.
+    func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome
+}
+
+/// One tracking number to look up, with the courier code the API should be asked for.
+public struct TrackingQuery: Sendable, Hashable {
+    public var trackingNumber: String
+    /// The code sent as `{courier_code}` (`jne`, `jnt`…); nil when the courier has none.
+    public var courierCode: String?
+
+    public init(trackingNumber: String, courierCode: String? = nil) {
+        self.trackingNumber = trackingNumber
+        self.courierCode = courierCode
+    }
+}
+
+/// The answer for one tracking number.
+public enum TrackingOutcome: Sendable {
+    case found(TrackingReport)
+    /// The courier does not know the number (yet): labels are often printed before pickup.
+    case notFound(message: String?)
+    case failed(CourierError)
+}
+
+/// What a courier says about one shipment.
+public struct TrackingReport: Sendable, Equatable {
+    public var events: [TrackingEvent]
+    /// The courier's service name (REG, YES, EZ…), when it says.
+    public var service: String?
+    /// Events dropped because their time could not be read.
+    public var skippedEvents: Int
+
+    public init(events: [TrackingEvent], service: String? = nil, skippedEvents: Int = 0) {
+        self.events = events
+        self.service = service
+        self.skippedEvents = skippedEvents
+    }
+}
+
+/// The outcomes of one batch, plus what the courier said about its own capacity.
+public struct BatchOutcome: Sendable {
+    public var results: [String: TrackingOutcome]
+    /// Seconds the courier asked us to wait (`Retry-After` on 429 or 503).
+    public var retryAfter: Double?
+    /// Requests made for this batch.
+    public var requests: Int
+
+    public init(results: [String: TrackingOutcome], retryAfter: Double? = nil, requests: Int = 1) {
+        self.results = results
+        self.retryAfter = retryAfter
+        self.requests = requests
+    }
+
+    /// The same error for every number of the batch.
+    public static func failed(_ queries: [TrackingQuery], _ error: CourierError, requests: Int = 1) -> BatchOutcome {
+        var results: [String: TrackingOutcome] = [:]
+        for query in queries { results[query.trackingNumber] = .failed(error) }
+        if case .rateLimited(let seconds) = error {
+            return BatchOutcome(results: results, retryAfter: seconds, requests: requests)
+        }
+        return BatchOutcome(results: results, requests: requests)
+    }
+}
+
+/// Why a courier gave no usable answer.
+public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
+    case transport(TransportError)
+    /// The API answered with an error status.
+    case http(status: Int, message: String?)
+    /// The API refused our credentials (401/403).
+    case unauthorized(message: String?)
+    /// The API asked us to slow down (429, or 503 with Retry-After).
+    case rateLimited(retryAfter: Double?)
+    /// The response is not what the mapping expects.
+    case badResponse(String)
+    /// The adapter itself failed (a plugin crashed, a template cannot be rendered).
+    case adapter(String)
+
+    public var description: String {
+        switch self {
+        case .transport(let error): return error.description
+        case .http(let status, let message): return "HTTP \(status)" + (message.map { ": \($0)" } ?? "")
+        case .unauthorized(let message): return "credentials refused" + (message.map { ": \($0)" } ?? "")
+        case .rateLimited(let seconds): return "rate limited" + (seconds.map { " (retry after \(Int($0.rounded(.up)))s)" } ?? "")
+        case .badResponse(let detail): return "unexpected response: \(detail)"
+        case .adapter(let detail): return detail
+        }
+    }
+}

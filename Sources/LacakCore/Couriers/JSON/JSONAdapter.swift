@@ -1,0 +1,270 @@
+/// The declarative adapter: request templates and a response mapping from the config, so a
+/// user adds a courier without recompiling.
+public struct JSONAdapter: CourierAdapter {
+    public let settings: CourierSettings
+    let dialect: JSONDialectSettings
+    let zone: ZoneRules
+    let rules: StatusRuleSet
+    let redactor: Redactor
+
+    public init(settings: CourierSettings, defaultZone: ZoneRules) throws(CourierError) {
+        guard let dialect = settings.json else { throw .adapter("courier \(settings.id) has no request/response mapping") }
+        self.settings = settings
+        self.dialect = dialect
+        self.zone = settings.zone(default: defaultZone)
+        self.rules = StatusRuleSet(dialect.statusRules)
+        self.redactor = Redactor(secrets: Array(settings.secrets.values), parameterNames: settings.secretParameters + settings.credentials.keys)
+    }
+
+    public var maxBatchSize: Int {
+        dialect.request.isBatch ? settings.batchSize : 1
+    }
+
+    public func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome {
+        guard !queries.isEmpty else { return BatchOutcome(results: [:], requests: 0) }
+        let request: HTTPRequest
+        do {
+            request = try makeRequest(for: queries)
+        } catch {
+            return .failed(queries, error, requests: 0)
+        }
+        do {
+            let response = try await client.send(request)
+            return interpret(response, for: queries.map(\.trackingNumber))
+        } catch {
+            return .failed(queries, .transport(redacted(error)))
+        }
+    }
+
+    /// The HTTP request for a batch (one number unless the body template takes a list).
+    public func makeRequest(for queries: [TrackingQuery]) throws(CourierError) -> HTTPRequest {
+        let request = dialect.request
+        let first = queries[0].trackingNumber
+        let courierCode = queries[0].courierCode ?? settings.courierCode ?? ""
+        func value(_ name: String, number: String) -> String? {
+            switch name {
+            case "tracking_number": return number
+            case "courier_code": return courierCode
+            default: return settings.secrets[name]?.value
+            }
+        }
+        let url: String
+        if let template = request.url {
+            url = template.render(escape: URLEncoding.percentEncode) { value($0, number: first) }
+        } else if let template = request.path, let endpoint = settings.endpoint {
+            let base = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+            url = base + template.render(escape: URLEncoding.percentEncode) { value($0, number: first) }
+        } else {
+            throw .adapter("courier \(settings.id) has no URL")
+        }
+        var headers: [(name: String, value: String)] = []
+        for header in settings.headers where !request.headers.contains(where: { $0.name.caseInsensitiveEquals(header.name) }) {
+            headers.append((header.name, header.value.render { value($0, number: first) }))
+        }
+        for header in request.headers {
+            headers.append((header.name, header.value.render { value($0, number: first) }))
+        }
+        var body: [UInt8]?
+        if let template = request.body {
+            let escape: (String) -> String
+            switch request.bodyEncoding {
+            case .json: escape = JSONWriter.escaped
+            case .form: escape = URLEncoding.percentEncode
+            case .raw: escape = { $0 }
+            }
+            let items = request.bodyItem.map { item in
+                queries.map { query in item.render(escape: escape) { value($0, number: query.trackingNumber) } }.joined(separator: request.bodySeparator)
+            }
+            let text = template.render { name in
+                if name == "tracking_numbers" { return items ?? "" }
+                return value(name, number: first).map(escape)
+            }
+            body = Array(text.utf8)
+            let contentType = request.contentType ?? (request.bodyEncoding == .form ? "application/x-www-form-urlencoded" : "application/json")
+            if !headers.contains(where: { $0.name.caseInsensitiveEquals("Content-Type") }) {
+                headers.append(("Content-Type", contentType))
+            }
+        }
+        if !headers.contains(where: { $0.name.caseInsensitiveEquals("Accept") }) {
+            headers.append(("Accept", "application/json"))
+        }
+        let options = TransferOptions(
+            connectTimeoutMilliseconds: settings.connectTimeout.milliseconds,
+            timeoutMilliseconds: settings.timeout.milliseconds,
+            maxResponseBytes: settings.maxResponseBytes.bytes,
+            caFile: settings.caFile,
+            followRedirects: settings.followRedirects
+        )
+        return HTTPRequest(method: request.method, url: url, headers: headers, body: body, options: options)
+    }
+
+    /// Reads a response into outcomes for `numbers`; pure, so tests and benchmarks call it directly.
+    public func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
+        let mapping = dialect.response
+        let root: JSONValue?
+        let syntaxError: JSONSyntaxError?
+        if response.body.isEmpty {
+            root = nil
+            syntaxError = nil
+        } else {
+            do {
+                root = try JSONParser().parse(response.body)
+                syntaxError = nil
+            } catch {
+                root = nil
+                syntaxError = error
+            }
+        }
+        let message = root.flatMap { mapping.errorMessage?.first(in: $0)?.scalarText }.map(redactor.redact)
+
+        let queries = numbers.map { TrackingQuery(trackingNumber: $0) }
+        if response.status == 429 || (response.status == 503 && response.header("Retry-After") != nil) {
+            return .failed(queries, .rateLimited(retryAfter: response.header("Retry-After").flatMap { RetryAfter.seconds($0) }))
+        }
+        if let notFound = mapping.notFound, !dialect.request.isBatch || notFound.path == nil,
+           notFound.matches(status: response.status, body: root) {
+            var results: [String: TrackingOutcome] = [:]
+            for number in numbers { results[number] = .notFound(message: message) }
+            return BatchOutcome(results: results)
+        }
+        if response.status == 401 || response.status == 403 {
+            return .failed(queries, .unauthorized(message: message))
+        }
+        guard response.isSuccess else {
+            return .failed(queries, .http(status: response.status, message: message ?? Self.snippet(response.body)))
+        }
+        guard let root else {
+            if let syntaxError {
+                return .failed(queries, .badResponse("body is not JSON (\(syntaxError)); starts with \(Self.snippet(response.body) ?? "")"))
+            }
+            return .failed(queries, .badResponse("empty body"))
+        }
+
+        var shipments = mapping.shipments.values(in: root)
+        if !mapping.shipments.hasWildcard, shipments.count == 1, case .array(let elements) = shipments[0] {
+            shipments = elements
+        }
+        shipments = shipments.filter { $0 != .null }
+        guard !shipments.isEmpty else {
+            return .failed(queries, .badResponse("no shipment at '\(mapping.shipments)'" + (message.map { " (\($0))" } ?? "")))
+        }
+
+        var results: [String: TrackingOutcome] = [:]
+        let requested = Set(numbers)
+        for shipment in shipments {
+            let number: String
+            if let path = mapping.trackingNumber, let text = path.first(in: shipment)?.scalarText,
+               case .success(let normalized) = Identifiers.normalizeTrackingNumber(text) {
+                number = normalized
+            } else if numbers.count == 1 {
+                number = numbers[0]
+            } else {
+                continue
+            }
+            guard requested.contains(number), results[number] == nil else { continue }
+            if let notFound = mapping.notFound, dialect.request.isBatch, notFound.path != nil,
+               notFound.matches(status: response.status, body: shipment) {
+                results[number] = .notFound(message: message)
+                continue
+            }
+            results[number] = readShipment(shipment)
+        }
+        for number in numbers where results[number] == nil {
+            results[number] = .failed(.badResponse("tracking number missing from the response"))
+        }
+        return BatchOutcome(results: results)
+    }
+
+    /// Reads one shipment object into a report.
+    func readShipment(_ shipment: JSONValue) -> TrackingOutcome {
+        let mapping = dialect.response
+        var rawEvents = mapping.events.values(in: shipment)
+        if !mapping.events.hasWildcard, rawEvents.count == 1, case .array(let elements) = rawEvents[0] {
+            rawEvents = elements
+        }
+        var events: [TrackingEvent] = []
+        events.reserveCapacity(rawEvents.count)
+        var skipped = 0
+        var firstBadTime: String?
+        for raw in rawEvents {
+            guard let time = eventTime(raw) else {
+                skipped += 1
+                if firstBadTime == nil { firstBadTime = timeText(raw) }
+                continue
+            }
+            let description = mapping.eventDescription.first(in: raw)?.scalarText?.trimmingWhitespace() ?? ""
+            let code = mapping.eventCode?.first(in: raw)?.scalarText
+            let location = mapping.eventLocation?.first(in: raw)?.scalarText?.trimmingWhitespace()
+            let classified = rules.classify(code: code, description: description)
+            events.append(TrackingEvent(time: time, description: description, code: code,
+                                        location: location?.isEmpty == true ? nil : location,
+                                        status: classified?.status, reason: classified?.reason))
+        }
+        if events.isEmpty, skipped > 0 {
+            return .failed(.badResponse("no event time could be read with time_format \"\(mapping.timeFormat)\", e.g. \(firstBadTime ?? "nothing")"))
+        }
+        if let path = mapping.shipmentStatus, !events.contains(where: { $0.status != nil }),
+           let code = path.first(in: shipment)?.scalarText, let classified = rules.classify(code: code, description: code),
+           let latest = events.indices.max(by: { TrackingEvent.chronological(events[$0], events[$1]) }) {
+            events[latest].status = classified.status
+            events[latest].reason = classified.reason
+        }
+        let service = mapping.service?.first(in: shipment)?.scalarText?.trimmingWhitespace()
+        return .found(TrackingReport(events: events, service: service?.isEmpty == true ? nil : service, skippedEvents: skipped))
+    }
+
+    private func eventTime(_ event: JSONValue) -> Timestamp? {
+        let mapping = dialect.response
+        if let datePath = mapping.eventDate {
+            guard let date = datePath.first(in: event)?.scalarText else { return nil }
+            let clock = mapping.eventTime.first(in: event)?.scalarText ?? ""
+            let combined = clock.isEmpty ? date : date + " " + clock
+            return mapping.timeFormat.timestamp(from: .string(combined), zone: zone)
+        }
+        guard let value = mapping.eventTime.first(in: event) else { return nil }
+        return mapping.timeFormat.timestamp(from: value, zone: zone)
+    }
+
+    private func timeText(_ event: JSONValue) -> String {
+        let mapping = dialect.response
+        let date = mapping.eventDate.flatMap { $0.first(in: event)?.scalarText }
+        let clock = mapping.eventTime.first(in: event)?.scalarText
+        let text = [date, clock].compactMap { $0 }.joined(separator: " ")
+        return text.isEmpty ? "no value at '\(mapping.eventTime)'" : "\"\(text)\""
+    }
+
+    private func redacted(_ error: TransportError) -> TransportError {
+        switch error {
+        case .invalidURL(let detail): return .invalidURL(redactor.redact(detail))
+        case .connectFailed(let detail): return .connectFailed(redactor.redact(detail))
+        case .timedOut(let detail): return .timedOut(redactor.redact(detail))
+        case .tlsFailed(let detail): return .tlsFailed(redactor.redact(detail))
+        case .redirectRefused(let detail): return .redirectRefused(redactor.redact(detail))
+        case .protocolError(let detail): return .protocolError(redactor.redact(detail))
+        case .responseTooLarge, .cancelled, .shutDown: return error
+        }
+    }
+
+    /// The start of a body as printable text, for error messages.
+    static func snippet(_ body: [UInt8]) -> String? {
+        guard !body.isEmpty else { return nil }
+        let prefix = body.prefix(120).map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: " ") }
+        var text = String(decoding: prefix, as: UTF8.self).trimmingWhitespace()
+        if body.count > 120 { text += "…" }
+        return "\"\(text)\""
+    }
+}
+
+/// Reads `Retry-After`: delay-seconds, or an HTTP date.
+public enum RetryAfter {
+    public static func seconds(_ value: String, now: Timestamp = .now) -> Double? {
+        let trimmed = value.trimmingWhitespace()
+        if let seconds = Double(trimmed), seconds >= 0, seconds.isFinite { return seconds }
+        // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"; the weekday adds nothing.
+        let dateText = trimmed.split(separator: ",", maxSplits: 1).last.map { String($0).trimmingWhitespace() } ?? trimmed
+        guard let pattern = try? TimePattern("dd MMM yyyy HH:mm:ss 'GMT'"),
+              let date = pattern.timestamp(dateText, zone: .utc)
+        else { return nil }
+        return max(0, Double(date.milliseconds - now.milliseconds) / 1000)
+    }
+}

@@ -1,0 +1,222 @@
+/// Everything `adapter = "json"` needs to talk to a courier API: the request to send, where the
+/// answers are in the response, and what the courier's words mean.
+public struct JSONDialectSettings: Sendable {
+    public var request: JSONRequestSettings
+    public var response: JSONResponseSettings
+    public var statusRules: [StatusRule]
+}
+
+/// `[courier.request]`: how to ask for a batch of tracking numbers.
+public struct JSONRequestSettings: Sendable, Decodable {
+    public var method: String
+    /// A full URL template; alternative to `path` appended to the courier's `endpoint`.
+    public var url: Template?
+    /// Path and query appended to `endpoint`, e.g. `/v1/track?awb={tracking_number}`.
+    public var path: Template?
+    public var headers: [HeaderTemplate]
+    /// Request body; `{tracking_numbers}` stands for the batch rendered with `body_item`.
+    public var body: Template?
+    /// One batch element, e.g. `{"number": "{tracking_number}"}`.
+    public var bodyItem: Template?
+    public var bodySeparator: String
+    public var bodyEncoding: BodyEncoding
+    public var contentType: String?
+
+    /// How values are escaped when placed in a body.
+    public enum BodyEncoding: String, Sendable, CaseIterable {
+        /// JSON string escaping; the template supplies the quotes.
+        case json
+        /// `application/x-www-form-urlencoded` percent-encoding.
+        case form
+        /// No escaping (plain text bodies).
+        case raw
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case method, url, path, headers, body
+        case bodyItem = "body_item"
+        case bodySeparator = "body_separator"
+        case bodyEncoding = "body_encoding"
+        case contentType = "content_type"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        method = (try container.decodeIfPresent(String.self, forKey: .method) ?? "GET").uppercased()
+        guard ["GET", "POST", "PUT"].contains(method) else { throw container.invalid(.method, "use GET, POST or PUT") }
+        url = try container.decodeIfPresent(String.self, forKey: .url).map(Template.init)
+        path = try container.decodeIfPresent(String.self, forKey: .path).map(Template.init)
+        if url != nil, path != nil { throw container.invalid(.path, "give either `url` or `path`, not both") }
+        if url == nil, path == nil {
+            throw DecodingError.keyNotFound(CodingKeys.path, .init(codingPath: container.codingPath, debugDescription: "a request needs `path` (appended to endpoint) or `url`"))
+        }
+        if let url {
+            let lower = url.description.lowercased()
+            guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { throw container.invalid(.url, "must start with http:// or https://") }
+        }
+        if let path, !path.description.hasPrefix("/") { throw container.invalid(.path, "must start with '/'") }
+        headers = try HeaderTemplate.decodeTable(container, key: .headers)
+        body = try container.decodeIfPresent(String.self, forKey: .body).map(Template.init)
+        bodyItem = try container.decodeIfPresent(String.self, forKey: .bodyItem).map(Template.init)
+        bodySeparator = try container.decodeIfPresent(String.self, forKey: .bodySeparator) ?? ","
+        let encoding = try container.decodeIfPresent(String.self, forKey: .bodyEncoding) ?? "json"
+        guard let bodyEncoding = BodyEncoding(rawValue: encoding) else {
+            throw container.invalid(.bodyEncoding, "use \"json\", \"form\" or \"raw\"")
+        }
+        self.bodyEncoding = bodyEncoding
+        contentType = try container.decodeIfPresent(String.self, forKey: .contentType)
+        if body == nil, method != "GET" {
+            throw DecodingError.keyNotFound(CodingKeys.body, .init(codingPath: container.codingPath, debugDescription: "\(method) needs a `body`"))
+        }
+        if let body, body.placeholders.contains("tracking_numbers"), bodyItem == nil {
+            throw container.invalid(.body, "{tracking_numbers} needs a `body_item` template for one number")
+        }
+        if let bodyItem, bodyItem.placeholders.contains("tracking_numbers") {
+            throw container.invalid(.bodyItem, "`body_item` describes one number; use {tracking_number}")
+        }
+        for (key, template) in [(CodingKeys.url, url), (.path, path)] {
+            if let template, template.placeholders.contains("tracking_numbers") {
+                throw container.invalid(key, "{tracking_numbers} is only for bodies; URLs take {tracking_number}")
+            }
+        }
+    }
+
+    /// Whether one request can carry several tracking numbers.
+    public var isBatch: Bool {
+        body?.placeholders.contains("tracking_numbers") ?? false
+    }
+
+    /// The templates by config key, for placeholder checks.
+    var templates: [(String, Template)] {
+        var list: [(String, Template)] = []
+        if let url { list.append(("url", url)) }
+        if let path { list.append(("path", path)) }
+        if let body { list.append(("body", body)) }
+        if let bodyItem { list.append(("body_item", bodyItem)) }
+        for header in headers { list.append(("headers", header.value)) }
+        return list
+    }
+}
+
+/// `[courier.response]`: where shipments, numbers and events are in the courier's JSON.
+public struct JSONResponseSettings: Sendable, Decodable {
+    /// Path to the shipment object, or to a list of them (`data.items[*]`).
+    public var shipments: JSONPath
+    /// Path (inside a shipment) to its tracking number; required for batches.
+    public var trackingNumber: JSONPath?
+    /// Path (inside a shipment) to its list of events (`history[*]`).
+    public var events: JSONPath
+    /// Path (inside an event) to its time, or its time of day when `eventDate` is set.
+    public var eventTime: JSONPath
+    /// Path to the date when the courier writes date and time in separate fields.
+    public var eventDate: JSONPath?
+    public var eventDescription: JSONPath
+    public var eventCode: JSONPath?
+    public var eventLocation: JSONPath?
+    public var timeFormat: TimeFormat
+    /// Path (inside a shipment) to the courier's service name (REG, YES…).
+    public var service: JSONPath?
+    /// Path (inside a shipment) to a shipment-level status code, matched by `code` rules when no
+    /// event carries a status.
+    public var shipmentStatus: JSONPath?
+    /// Path (from the root) to the courier's error message, for logs.
+    public var errorMessage: JSONPath?
+    public var notFound: NotFoundRule?
+
+    /// How the API says "no such tracking number".
+    public struct NotFoundRule: Sendable, Decodable {
+        /// HTTP statuses that mean not found (alone, or together with `match`).
+        public var httpStatus: [Int]
+        /// A path (from the root, or the shipment for batches) whose text is checked by `match`.
+        public var path: JSONPath?
+        /// Case-insensitive pattern that marks the text at `path` as "not found".
+        public var match: String?
+        let compiled: CompiledPattern?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case httpStatus = "http_status"
+            case path, match
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            httpStatus = try container.decodeIfPresent([Int].self, forKey: .httpStatus) ?? []
+            if let text = try container.decodeIfPresent(String.self, forKey: .path) {
+                do { path = try JSONPath(text) } catch { throw container.invalid(.path, error.message) }
+            } else {
+                path = nil
+            }
+            match = try container.decodeIfPresent(String.self, forKey: .match)
+            if let match {
+                do { compiled = try CompiledPattern(match) } catch { throw container.invalid(.match, "not a valid regular expression") }
+            } else {
+                compiled = nil
+            }
+            if (path == nil) != (match == nil) { throw container.invalid(path == nil ? .match : .path, "`path` and `match` go together") }
+            if httpStatus.isEmpty, path == nil {
+                throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath, debugDescription: "say how not-found looks: `http_status`, or `path` with `match`"))
+            }
+        }
+
+        /// Whether a response (status and parsed body) means "not found".
+        func matches(status: Int, body: JSONValue?) -> Bool {
+            let statusMatches = httpStatus.isEmpty || httpStatus.contains(status)
+            guard statusMatches else { return false }
+            guard let path, let compiled else { return true }
+            guard let body, let text = path.first(in: body)?.scalarText else { return false }
+            return compiled.matches(text)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case shipments
+        case trackingNumber = "tracking_number"
+        case events
+        case eventTime = "event_time"
+        case eventDate = "event_date"
+        case eventDescription = "event_description"
+        case eventCode = "event_code"
+        case eventLocation = "event_location"
+        case timeFormat = "time_format"
+        case service
+        case shipmentStatus = "shipment_status"
+        case errorMessage = "error_message"
+        case notFound = "not_found"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func path(_ key: CodingKeys) throws -> JSONPath? {
+            guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
+            do { return try JSONPath(text) } catch { throw container.invalid(key, error.message) }
+        }
+        func required(_ key: CodingKeys) throws -> JSONPath {
+            guard let value = try path(key) else {
+                throw DecodingError.keyNotFound(key, .init(codingPath: container.codingPath, debugDescription: "required"))
+            }
+            return value
+        }
+        shipments = try path(.shipments) ?? JSONPath("")
+        trackingNumber = try path(.trackingNumber)
+        events = try required(.events)
+        eventTime = try required(.eventTime)
+        eventDate = try path(.eventDate)
+        eventDescription = try required(.eventDescription)
+        eventCode = try path(.eventCode)
+        eventLocation = try path(.eventLocation)
+        let format = try container.decodeIfPresent(String.self, forKey: .timeFormat) ?? "iso8601"
+        do {
+            timeFormat = try TimeFormat(format)
+        } catch {
+            throw container.invalid(.timeFormat, error.description)
+        }
+        if eventDate != nil, case .epochSeconds = timeFormat { throw container.invalid(.eventDate, "a separate date field needs a text time_format") }
+        service = try path(.service)
+        shipmentStatus = try path(.shipmentStatus)
+        errorMessage = try path(.errorMessage)
+        notFound = try container.decodeIfPresent(NotFoundRule.self, forKey: .notFound)
+    }
+}

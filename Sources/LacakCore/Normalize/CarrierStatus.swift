@@ -1,0 +1,95 @@
+/// Where a shipment is, in one vocabulary shared by every courier.
+public enum CarrierStatus: String, Sendable, CaseIterable, Codable {
+    case pending
+    case infoReceived = "info_received"
+    case inTransit = "in_transit"
+    case outForDelivery = "out_for_delivery"
+    case failedAttempt = "failed_attempt"
+    case availableForPickup = "available_for_pickup"
+    case delivered
+    case exception
+    case returning
+    case returned
+    case cancelled
+    case expired
+
+    /// Statuses after which the shipment will not move again (a confirmation poll aside).
+    public var isFinal: Bool {
+        switch self {
+        case .delivered, .returned, .cancelled: return true
+        default: return false
+        }
+    }
+
+    /// How far along the forward journey a status is; statuses of one phase may follow each other.
+    var phase: Int {
+        switch self {
+        case .pending: return 0
+        case .infoReceived: return 1
+        case .inTransit, .exception: return 2
+        case .outForDelivery, .failedAttempt, .availableForPickup: return 3
+        case .delivered: return 4
+        case .returning: return 5
+        case .returned, .cancelled: return 6
+        case .expired: return -1
+        }
+    }
+
+    /// Whether a newer event may move a shipment from this status to `next`.
+    ///
+    /// The journey only moves forward: a late "in transit" never undoes "delivered". Returns are
+    /// the exception: they may start from any status, including after delivery. An exception may
+    /// interrupt any open status and be followed by any progress; an expired shipment that shows
+    /// new events comes back to life.
+    public func allowsTransition(to next: CarrierStatus) -> Bool {
+        if next == self { return true }
+        switch self {
+        case .returned, .cancelled:
+            return false
+        case .delivered:
+            return next == .returning || next == .returned
+        case .returning:
+            return next == .returned || next == .exception
+        case .expired:
+            return next != .pending
+        case .exception:
+            return next != .pending && next != .expired
+        default:
+            switch next {
+            case .returning, .returned, .exception, .expired, .cancelled: return true
+            default: return next.phase >= phase
+            }
+        }
+    }
+}
+
+/// Why a shipment has its status, in lowercase snake case (`picked_up`, `customs`, `refused`…).
+///
+/// An open set: the known reasons are listed as constants, and a config may name others.
+public struct StatusReason: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    /// A reason from config text, or nil when it is not lowercase snake case.
+    public init?(validating text: String) {
+        guard !text.isEmpty, text.count <= 40,
+              text.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
+        else { return nil }
+        self.rawValue = text
+    }
+
+    public var description: String { rawValue }
+
+    public static let pickedUp = StatusReason(rawValue: "picked_up")
+    public static let customs = StatusReason(rawValue: "customs")
+    public static let addressIssue = StatusReason(rawValue: "address_issue")
+    public static let recipientAbsent = StatusReason(rawValue: "recipient_absent")
+    public static let refused = StatusReason(rawValue: "refused")
+    public static let damaged = StatusReason(rawValue: "damaged")
+    public static let lost = StatusReason(rawValue: "lost")
+    public static let notFound = StatusReason(rawValue: "not_found")
+    public static let stalled = StatusReason(rawValue: "stalled")
+}

@@ -1,0 +1,151 @@
+/// The rules that change an order, applied inside one state transaction: intake records and
+/// tracking results in, updated orders, events, status changes and outbox entries out.
+///
+/// Every status change and its notifications are written in the same transaction, which is
+/// what makes delivery exactly-once possible.
+public struct OrderUpdater: Sendable {
+    public let directory: CourierDirectory
+    public let composer: NotificationComposer
+    let courierNames: [String: String]
+    let schedules: [String: PollSchedule]
+    let defaultSchedule: PollSchedule
+
+    public init(config: LacakConfig) {
+        directory = CourierDirectory(couriers: config.couriers)
+        composer = NotificationComposer(config: config)
+        courierNames = directory.names
+        defaultSchedule = PollSchedule(daemon: config.daemon, courier: nil)
+        schedules = Dictionary(config.couriers.map { ($0.id, PollSchedule(daemon: config.daemon, courier: $0)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// What applying one input did.
+    public struct Effect: Sendable, Equatable {
+        public var created = false
+        public var changed = false
+        public var notifications = 0
+    }
+
+    // MARK: Intake
+
+    /// Creates or updates the order named by `record`.
+    public func apply(_ record: IntakeRecord, in transaction: StateTransaction, now: Timestamp) throws -> Effect {
+        var effect = Effect()
+        guard var order = try transaction.order(record.orderID) else {
+            var order = OrderRecord(orderID: record.orderID, shopStatus: record.shopStatus ?? .awaitingShipment,
+                                    courierCode: record.courier, trackingNumber: record.trackingNumber, now: now)
+            order.courierID = directory.resolve(record.courier)?.id
+            order.meta = record.meta
+            order.nextCheck = order.isTrackable ? now : nil
+            try transaction.insert(order)
+            effect.created = true
+            effect.notifications = try recordChange(of: &order, from: nil, event: nil, in: transaction, now: now)
+            return effect
+        }
+        let before = order
+        let old = (carrier: order.carrier.status, view: order.view)
+        if let status = record.shopStatus { order.shopStatus = status }
+        if let meta = record.meta { order.meta = meta }
+        if let courier = record.courier, courier != order.courierCode {
+            order.courierCode = courier
+            order.courierID = directory.resolve(courier)?.id
+        }
+        if let number = record.trackingNumber, number != order.trackingNumber {
+            // A new tracking number is a new shipment: its history starts again.
+            if order.trackingNumber != nil { try transaction.deleteEvents(order.orderID) }
+            order.trackingNumber = number
+            order.carrier = CarrierState()
+            order.service = nil
+            order.failures = 0
+            order.lastError = nil
+            order.confirmations = 0
+            if order.courierID == nil { order.courierID = directory.resolve(order.courierCode)?.id }
+        }
+        order.view = OrderView.derive(shop: order.shopStatus, carrier: order.carrier.status, hasTracking: order.trackingNumber != nil)
+        if !order.isTrackable {
+            order.nextCheck = nil
+        } else if order.trackingNumber != before.trackingNumber || (before.nextCheck == nil && !order.carrier.status.isFinal && order.carrier.status != .expired) {
+            order.nextCheck = now
+        }
+        guard order != before else { return effect }
+        order.updatedAt = now
+        try transaction.update(order)
+        effect.changed = true
+        if order.view != old.view || order.carrier.status != old.carrier {
+            effect.notifications = try recordChange(of: &order, from: old, event: nil, in: transaction, now: now)
+        }
+        return effect
+    }
+
+    // MARK: Tracking results
+
+    /// Applies one courier answer to the order it was fetched for.
+    public func apply(_ outcome: TrackingOutcome, to shipment: DueShipment, retryAfter: Double?, in transaction: StateTransaction, now: Timestamp, random: Double) throws -> Effect {
+        var effect = Effect()
+        // The order may have changed since it was picked (new tracking number, cancelled).
+        guard var order = try transaction.order(shipment.orderID), order.trackingNumber == shipment.trackingNumber, order.isTrackable else {
+            return effect
+        }
+        let schedule = order.courierID.flatMap { schedules[$0] } ?? defaultSchedule
+        let old = (carrier: order.carrier.status, view: order.view)
+        let wasFinal = order.carrier.status.isFinal
+        order.lastChecked = now
+        order.updatedAt = now
+        var deciding: TrackingEvent?
+
+        switch outcome {
+        case .found(let report):
+            let known = try transaction.eventFingerprints(order.orderID)
+            let progress = ShipmentProgress(current: order.carrier, knownFingerprints: known, incoming: report.events)
+            try transaction.insertEvents(progress.newEvents, orderID: order.orderID, seenAt: now)
+            if !progress.newEvents.isEmpty { order.lastEventAt = now }
+            if let service = report.service { order.service = service }
+            order.carrier = progress.state
+            deciding = progress.decidingEvent
+            order.failures = 0
+            order.lastError = nil
+            order.nextCheck = schedule.nextAfterSuccess(status: order.carrier.status, wasFinal: wasFinal, now: now, random: random)
+        case .notFound(let message):
+            if order.carrier.status == .pending { order.carrier.reason = .notFound }
+            order.failures = 0
+            order.lastError = "not found" + (message.map { ": \($0)" } ?? "")
+            order.nextCheck = schedule.nextAfterSuccess(status: order.carrier.status, wasFinal: wasFinal, now: now, random: random)
+        case .failed(let error):
+            order.failures += 1
+            order.lastError = error.description
+            order.nextCheck = schedule.nextAfterFailure(failures: order.failures, retryAfter: retryAfter, now: now, random: random)
+        }
+        if wasFinal, order.carrier.status.isFinal, case .found = outcome { order.confirmations += 1 }
+        order.view = OrderView.derive(shop: order.shopStatus, carrier: order.carrier.status, hasTracking: true)
+        try transaction.update(order)
+        if order.carrier.status != old.carrier || order.view != old.view {
+            effect.changed = true
+            effect.notifications = try recordChange(of: &order, from: old, event: deciding, in: transaction, now: now)
+        }
+        return effect
+    }
+
+    /// Reschedules a shipment that could not be polled (no courier serves it).
+    public func postpone(_ shipment: DueShipment, reason: String, in transaction: StateTransaction, now: Timestamp, random: Double) throws {
+        guard var order = try transaction.order(shipment.orderID) else { return }
+        order.lastError = reason
+        order.failures += 1
+        order.updatedAt = now
+        order.nextCheck = defaultSchedule.nextAfterFailure(failures: order.failures, retryAfter: nil, now: now, random: random)
+        try transaction.update(order)
+    }
+
+    /// Stores a change and its notifications; returns how many notifications were queued.
+    private func recordChange(of order: inout OrderRecord, from old: (carrier: CarrierStatus, view: OrderView)?, event: TrackingEvent?, in transaction: StateTransaction, now: Timestamp) throws -> Int {
+        let new = (carrier: order.carrier.status, view: order.view)
+        let change = StatusChange(orderID: order.orderID, at: now, old: old, new: new,
+                                  kind: NotificationKind.forChange(from: old, to: new), event: event)
+        let changeID = try transaction.record(change)
+        let courierName = order.courierID.flatMap { courierNames[$0] }
+        let notifications = composer.compose(change, changeID: changeID, order: order, courierName: courierName)
+        for notification in notifications {
+            try transaction.enqueue(changeID: changeID, orderID: order.orderID, kind: change.kind!, audience: notification.audience,
+                                    fileName: notification.fileName, payload: notification.payload, createdAt: now)
+        }
+        return notifications.count
+    }
+}

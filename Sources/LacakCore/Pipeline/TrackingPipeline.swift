@@ -1,0 +1,354 @@
+import Dispatch
+import Foundation
+public import Logging
+
+/// The whole tracking cycle — intake, polling, normalising, committing, publishing — shared
+/// unchanged by `lacakd --check` and the daemon.
+public final class TrackingPipeline: Sendable {
+    public let config: LacakConfig
+    public let store: StateStore
+    public let layout: SpoolLayout
+    let client: HTTPClient
+    let adapters: [String: any CourierAdapter]
+    let gates: [String: CourierGate]
+    let updater: OrderUpdater
+    let scanner: IntakeScanner
+    let publisher: SpoolPublisher
+    let logger: Logger
+    let clock: @Sendable () -> Timestamp
+    /// Longest a request waits for its courier's rate limit or Retry-After within one round;
+    /// longer waits defer the shipment to a later round instead.
+    let maxAdmissionWait: Duration
+
+    public init(config: LacakConfig, client: HTTPClient, logger: Logger, clock: @escaping @Sendable () -> Timestamp = { .now }, maxAdmissionWait: Duration = .seconds(30)) throws(PipelineError) {
+        self.config = config
+        self.client = client
+        self.logger = logger
+        self.clock = clock
+        self.maxAdmissionWait = maxAdmissionWait
+        layout = SpoolLayout(root: config.daemon.spoolDirectory)
+        do {
+            try layout.create()
+            store = try StateStore(directory: config.daemon.stateDirectory)
+        } catch let error as SpoolError {
+            throw .spool(error)
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch {
+            throw .store(StoreError(operation: "open", message: "\(error)"))
+        }
+        var adapters: [String: any CourierAdapter] = [:]
+        var gates: [String: CourierGate] = [:]
+        for courier in config.couriers where courier.enabled {
+            do {
+                adapters[courier.id] = try AdapterFactory.make(courier, daemon: config.daemon)
+            } catch {
+                throw .adapter(courier: courier.id, error)
+            }
+            gates[courier.id] = CourierGate(rate: courier.rateLimit, burst: courier.burst)
+        }
+        self.adapters = adapters
+        self.gates = gates
+        updater = OrderUpdater(config: config)
+        scanner = IntakeScanner(layout: layout, maxFileBytes: config.daemon.maxIntakeFileBytes.bytes)
+        publisher = SpoolPublisher(layout: layout, store: store, zone: config.daemon.timeZone,
+                                   courierNames: updater.courierNames, lockDirectory: config.daemon.stateDirectory)
+    }
+
+    // MARK: Intake
+
+    /// Reads every complete file in `incoming/`, commits its good records, and removes the file
+    /// or moves it to `rejected/`.
+    public func ingest() async -> IntakeReport {
+        var report = IntakeReport()
+        for name in scanner.pendingFiles() {
+            guard let item = await offload({ [scanner] in scanner.read(name) }) else {
+                report.deferred += 1
+                continue
+            }
+            report.files += 1
+            let records = item.parsed.records.map(\.record)
+            let updater = updater
+            let now = clock()
+            do {
+                let effects = try await store.write("store orders from \(name)") { transaction in
+                    try records.map { try updater.apply($0, in: transaction, now: now) }
+                }
+                report.created += effects.filter(\.created).count
+                report.updated += effects.filter(\.changed).count
+                report.notifications += effects.reduce(0) { $0 + $1.notifications }
+                CrashPoint.reached("intake.after-commit")
+                let disposition = try await offload { [scanner] () throws(SpoolError) -> IntakeScanner.Disposition in
+                    try scanner.finish(item, now: now, zone: self.config.daemon.timeZone)
+                }
+                report.accepted += records.count
+                if case .rejected(let count) = disposition {
+                    report.rejected += count
+                    logger.warning("intake: \(count) record(s) of \(name) rejected; see rejected/\(name).error")
+                }
+            } catch {
+                report.errors.append("\(name): \(error)")
+                logger.error("intake: \(name): \(error)")
+            }
+        }
+        return report
+    }
+
+    // MARK: Polling
+
+    /// Polls the shipments due now, or every one still being tracked when `all`.
+    public func pollDue(all: Bool = false, limit: Int = 10_000_000) async -> PollReport {
+        let now = clock()
+        do {
+            let due = try await store.read("find due shipments") { try $0.dueShipments(now: now, all: all, limit: limit) }
+            return await poll(due)
+        } catch {
+            var report = PollReport()
+            report.errors.append(error.description)
+            logger.error("\(error)")
+            return report
+        }
+    }
+
+    /// Polls these shipments: each courier's share goes through its own workers, paced by its
+    /// gate, and results are committed (and published) in batches as they arrive.
+    public func poll(_ shipments: [DueShipment]) async -> PollReport {
+        let started = ContinuousClock.now
+        var report = PollReport()
+        var byCourier: [String: [DueShipment]] = [:]
+        var unassigned: [DueShipment] = []
+        for shipment in shipments {
+            let courierID = shipment.courierID.flatMap { adapters[$0] != nil ? $0 : nil }
+                ?? updater.directory.resolve(shipment.courierCode)?.id
+            if let courierID, adapters[courierID] != nil {
+                byCourier[courierID, default: []].append(shipment)
+            } else {
+                unassigned.append(shipment)
+            }
+        }
+        if !unassigned.isEmpty {
+            report.unassigned = unassigned.count
+            await postponeUnassigned(unassigned, report: &report)
+        }
+
+        let sink = ResultSink()
+        let committer = Task { await self.commitResults(from: sink) }
+        await withTaskGroup(of: Void.self) { group in
+            for (courierID, list) in byCourier {
+                guard let adapter = adapters[courierID], let gate = gates[courierID] else { continue }
+                group.addTask {
+                    await self.pollCourier(courierID, adapter: adapter, gate: gate, shipments: list, sink: sink)
+                }
+            }
+        }
+        await sink.close()
+        let committed = await committer.value
+        for (courierID, tally) in committed.tallies { report.couriers[courierID] = tally }
+        for courierID in byCourier.keys where report.couriers[courierID] == nil { report.couriers[courierID] = CourierTally() }
+        report.uncommitted = committed.uncommitted
+        report.errors += committed.errors
+        report.seconds = (ContinuousClock.now - started).seconds
+        return report
+    }
+
+    /// Runs one courier's workers over its shipments.
+    private func pollCourier(_ courierID: String, adapter: any CourierAdapter, gate: CourierGate, shipments: [DueShipment], sink: ResultSink) async {
+        // Orders that share a tracking number are looked up once; a batch asks for one courier code.
+        var byQuery: [TrackingQuery: [DueShipment]] = [:]
+        var queriesByCode: [String: [TrackingQuery]] = [:]
+        var codeOrder: [String] = []
+        for shipment in shipments {
+            let query = TrackingQuery(trackingNumber: shipment.trackingNumber, courierCode: adapter.settings.apiCode(forIntakeCode: shipment.courierCode))
+            if byQuery[query] == nil {
+                let code = query.courierCode ?? ""
+                if queriesByCode[code] == nil { codeOrder.append(code) }
+                queriesByCode[code, default: []].append(query)
+            }
+            byQuery[query, default: []].append(shipment)
+        }
+        let batches = codeOrder.flatMap { code in
+            queriesByCode[code, default: []].chunked(into: max(1, adapter.maxBatchSize)).map(Array.init)
+        }
+        let queue = WorkQueue(batches)
+        let workers = min(adapter.settings.maxInFlight, batches.count)
+        let client = client
+        let maxWait = maxAdmissionWait
+        let logger = logger
+        let byQueryCopy = byQuery
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<workers {
+                group.addTask {
+                    while let batch = queue.next() {
+                        var outcome: BatchOutcome
+                        switch await gate.admit(maxWait: maxWait) {
+                        case .deferred(let seconds):
+                            outcome = .failed(batch, .rateLimited(retryAfter: seconds), requests: 0)
+                            outcome.retryAfter = seconds
+                        case .proceed(let wait):
+                            if wait > .zero { try? await Task.sleep(for: wait) }
+                            outcome = await adapter.track(batch, using: client)
+                            if let seconds = outcome.retryAfter {
+                                await gate.pause(seconds: seconds)
+                                logger.warning("\(courierID): courier asked to wait \(seconds)s (Retry-After)")
+                            }
+                        }
+                        var items: [ResultSink.Item] = []
+                        for query in batch {
+                            let result = outcome.results[query.trackingNumber] ?? .failed(.badResponse("no result for this number"))
+                            for shipment in byQueryCopy[query] ?? [] {
+                                items.append(ResultSink.Item(shipment: shipment, courierID: courierID, outcome: result, retryAfter: outcome.retryAfter))
+                            }
+                        }
+                        if outcome.requests > 0, !items.isEmpty {
+                            items[items.startIndex].requestCount = outcome.requests
+                        }
+                        await sink.add(items)
+                    }
+                }
+            }
+        }
+    }
+
+    private struct CommitSummary: Sendable {
+        var tallies: [String: CourierTally] = [:]
+        var uncommitted = 0
+        var errors: [String] = []
+    }
+
+    /// The single committer: applies results in one transaction per batch, then publishes.
+    private func commitResults(from sink: ResultSink) async -> CommitSummary {
+        var summary = CommitSummary()
+        let updater = updater
+        while let items = await sink.take(limit: 2000) {
+            let now = clock()
+            do {
+                let effects = try await store.write("store tracking results") { transaction in
+                    try items.map { item in
+                        try updater.apply(item.outcome, to: item.shipment, retryAfter: item.retryAfter, in: transaction, now: now, random: Double.random(in: 0..<1))
+                    }
+                }
+                for (item, effect) in zip(items, effects) {
+                    var tally = summary.tallies[item.courierID] ?? CourierTally()
+                    tally.polled += 1
+                    tally.requests += item.requestCount
+                    if effect.changed { tally.changed += 1 }
+                    tally.notifications += effect.notifications
+                    switch item.outcome {
+                    case .found: break
+                    case .notFound: tally.notFound += 1
+                    case .failed(let error):
+                        tally.failed += 1
+                        tally.note(error.description)
+                    }
+                    summary.tallies[item.courierID] = tally
+                }
+            } catch {
+                summary.uncommitted += items.count
+                summary.errors.append(error.description)
+                logger.error("\(error)")
+                continue
+            }
+            CrashPoint.reached("poll.after-commit")
+            do {
+                _ = try await publish()
+            } catch {
+                summary.errors.append(error.description)
+                logger.error("\(error)")
+            }
+        }
+        for (courierID, tally) in summary.tallies where tally.failed > 0 {
+            logger.warning("\(courierID): \(tally.failed) of \(tally.polled) lookups failed: \(tally.errors.joined(separator: "; "))")
+        }
+        return summary
+    }
+
+    private func postponeUnassigned(_ shipments: [DueShipment], report: inout PollReport) async {
+        let updater = updater
+        let now = clock()
+        do {
+            try await store.write("postpone unassigned shipments") { transaction in
+                for shipment in shipments {
+                    let reason = "no configured courier serves '\(shipment.courierCode ?? "(none given)")'"
+                    try updater.postpone(shipment, reason: reason, in: transaction, now: now, random: Double.random(in: 0..<1))
+                }
+            }
+            logger.warning("\(shipments.count) shipment(s) have no configured courier; set `courier` in intake or add a courier whose `codes` list it")
+        } catch {
+            report.errors.append(error.description)
+        }
+    }
+
+    // MARK: Publishing
+
+    /// Writes stale snapshots and delivers pending notifications (exactly once).
+    @discardableResult
+    public func publish() async throws(SpoolError) -> SpoolPublisher.Report {
+        try await offload { [publisher] () throws(SpoolError) -> SpoolPublisher.Report in try publisher.publish() }
+    }
+
+    /// Removes partial files left by a crash; run once at start.
+    public func recover() async throws(SpoolError) {
+        try await offload { [publisher] () throws(SpoolError) in try publisher.cleanLeftovers() }
+    }
+
+    // MARK: One-off lookups
+
+    /// Looks one number up without touching state; `courier` is a courier id or an intake code.
+    public func lookup(courier: String, trackingNumber: String) async throws(PipelineError) -> TrackingOutcome {
+        guard let settings = updater.directory.resolve(courier), let adapter = adapters[settings.id] else { throw .unknownCourier(courier) }
+        let query = TrackingQuery(trackingNumber: trackingNumber, courierCode: settings.apiCode(forIntakeCode: courier))
+        let outcome = await adapter.track([query], using: client)
+        return outcome.results[trackingNumber] ?? .failed(.badResponse("no result"))
+    }
+}
+
+/// Why the pipeline cannot start or run a request.
+public enum PipelineError: Error, Sendable, CustomStringConvertible {
+    case store(StoreError)
+    case spool(SpoolError)
+    case adapter(courier: String, CourierError)
+    case unknownCourier(String)
+
+    public var description: String {
+        switch self {
+        case .store(let error): return error.description
+        case .spool(let error): return error.description
+        case .adapter(let courier, let error): return "courier \(courier): \(error)"
+        case .unknownCourier(let id): return "no enabled courier with id '\(id)'"
+        }
+    }
+}
+
+import Synchronization
+
+/// Hands out batches to a courier's workers, each exactly once.
+final class WorkQueue: Sendable {
+    private let state: Mutex<(items: [[TrackingQuery]], next: Int)>
+
+    init(_ items: [[TrackingQuery]]) {
+        state = Mutex((items, 0))
+    }
+
+    func next() -> [TrackingQuery]? {
+        state.withLock { state in
+            guard state.next < state.items.count else { return nil }
+            defer { state.next += 1 }
+            return state.items[state.next]
+        }
+    }
+}
+
+/// Runs blocking work (file I/O, flock) on a Dispatch thread instead of a Swift concurrency
+/// thread, which must never block.
+func offload<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+    let result: Result<T, E> = await withCheckedContinuation { continuation in
+        DispatchQueue.global(qos: .utility).async {
+            do throws(E) {
+                continuation.resume(returning: .success(try work()))
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+    }
+    return try result.get()
+}

@@ -1,0 +1,126 @@
+/// Renders the notification files of a status change, one per audience.
+///
+/// The rendered bytes are stored in the outbox in the same transaction as the change, so a
+/// delivery repeated after a crash writes exactly the same file under the same name.
+public struct NotificationComposer: Sendable {
+    /// Placeholders a template may use.
+    public static let placeholders = ["order_id", "courier", "tracking_number", "event", "location", "time", "status", "reason"]
+
+    public var locale: NotificationLocale
+    public var templates: TemplateOverrides
+    public var audiences: [Audience]
+    public var zone: ZoneRules
+
+    public init(locale: NotificationLocale, templates: TemplateOverrides, audiences: [Audience], zone: ZoneRules) {
+        self.locale = locale
+        self.templates = templates
+        self.audiences = audiences
+        self.zone = zone
+    }
+
+    public init(config: LacakConfig) {
+        self.init(locale: config.daemon.locale, templates: config.templates, audiences: config.daemon.audiences, zone: config.daemon.timeZone)
+    }
+
+    /// One rendered notification.
+    public struct Notification: Sendable {
+        public var audience: Audience
+        public var id: String
+        public var fileName: String
+        public var payload: [UInt8]
+    }
+
+    /// The notifications of `change` (stored as `changeID`) for `order`.
+    public func compose(_ change: StatusChange, changeID: Int64, order: OrderRecord, courierName: String?) -> [Notification] {
+        guard let kind = change.kind else { return [] }
+        let text = templates.text(kind, locale: locale)
+        let values = placeholderValues(change: change, order: order, courierName: courierName)
+        var notifications: [Notification] = []
+        for audience in audiences {
+            let bodyTemplate = text.body(for: audience)
+            guard !bodyTemplate.isEmpty else { continue }
+            let title = Template(text.title).render { values[$0] }
+            let body = Template(bodyTemplate).render { values[$0] }
+            let id = Self.paddedID(changeID) + "-" + audience.rawValue
+            let fileName = String(change.at.milliseconds) + "." + id + ".json"
+            let document = JSONValue.fields([
+                "id": .string(id),
+                "title": .string(title),
+                "body": .string(body),
+                "audience": .string(audience.rawValue),
+                "kind": .string(kind.rawValue),
+                "locale": .string(locale.rawValue),
+                "order_id": .string(order.orderID),
+                "courier": order.courierID.map { id in .fields(["id": .string(id), "name": .optionalString(courierName), "code": .optionalString(order.courierCode)]) } ?? .null,
+                "tracking_number": .optionalString(order.trackingNumber),
+                "old_status": change.old.map { Self.statusJSON(carrier: $0.carrier, view: $0.view) } ?? .null,
+                "new_status": Self.statusJSON(carrier: change.new.carrier, view: change.new.view),
+                "event": change.event.map { SnapshotRenderer.eventJSON($0, zone: zone) } ?? .null,
+                "created_at": .string(change.at.iso8601(in: zone)),
+            ])
+            notifications.append(Notification(audience: audience, id: id, fileName: fileName, payload: JSONWriter().bytes(document)))
+        }
+        return notifications
+    }
+
+    static func statusJSON(carrier: CarrierStatus, view: OrderView) -> JSONValue {
+        .fields([
+            "carrier": .string(carrier.rawValue),
+            "buyer": .string(view.buyer.rawValue),
+            "seller": .string(view.seller.rawValue),
+        ])
+    }
+
+    static func paddedID(_ id: Int64) -> String {
+        let digits = String(id)
+        return String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+    }
+
+    private func placeholderValues(change: StatusChange, order: OrderRecord, courierName: String?) -> [String: String] {
+        let fallbackCourier = locale == .indonesian ? "kurir" : "the courier"
+        let eventText = change.event?.description.trimmingWhitespace() ?? ""
+        return [
+            "order_id": order.orderID,
+            "courier": courierName ?? order.courierCode?.uppercased() ?? fallbackCourier,
+            "tracking_number": order.trackingNumber ?? "-",
+            "event": eventText.isEmpty ? change.new.view.buyer.label : Self.trimmingFinalPeriod(eventText),
+            "location": change.event?.location ?? "",
+            "time": HumanTime.format(change.event?.time ?? change.at, zone: zone, locale: locale),
+            "status": change.new.view.buyer.label,
+            "reason": order.carrier.reason?.rawValue.replacingOccurrences(of: "_", with: " ") ?? "",
+        ]
+    }
+
+    /// Templates end sentences themselves; a courier text ending in "." would double it.
+    private static func trimmingFinalPeriod(_ text: String) -> String {
+        text.hasSuffix(".") ? String(text.dropLast()) : text
+    }
+}
+
+/// Dates for people: `28 Nov 2026 14:05 WIB`.
+enum HumanTime {
+    static func format(_ time: Timestamp, zone: ZoneRules, locale: NotificationLocale) -> String {
+        let offset = zone.offsetSeconds(atUTC: time.seconds)
+        let civil = CivilTime(localMilliseconds: time.milliseconds + Int64(offset) * 1000)
+        let months = locale == .indonesian
+            ? ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+            : ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let separator = locale == .indonesian ? "." : ":"
+        return "\(civil.day) \(months[civil.month - 1]) \(civil.year) \(twoDigits(civil.hour))\(separator)\(twoDigits(civil.minute)) \(zoneName(zone, offset: offset))"
+    }
+
+    private static func zoneName(_ zone: ZoneRules, offset: Int) -> String {
+        switch zone.identifier {
+        case "Asia/Jakarta", "Asia/Pontianak": return "WIB"
+        case "Asia/Makassar": return "WITA"
+        case "Asia/Jayapura": return "WIT"
+        default:
+            if offset == 0 { return "UTC" }
+            let sign = offset < 0 ? "-" : "+"
+            let magnitude = abs(offset)
+            return "UTC" + sign + twoDigits(magnitude / 3600) + ":" + twoDigits((magnitude % 3600) / 60)
+        }
+    }
+}
+
+import Foundation

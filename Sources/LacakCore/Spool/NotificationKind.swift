@@ -1,0 +1,45 @@
+/// The kinds of "Store Update" notification lacak writes.
+public enum NotificationKind: String, Sendable, CaseIterable, Codable {
+    case orderCreated = "order_created"
+    case orderShipped = "order_shipped"
+    case outForDelivery = "out_for_delivery"
+    case deliveryFailed = "delivery_failed"
+    case readyForPickup = "ready_for_pickup"
+    case shipmentProblem = "shipment_problem"
+    case orderDelivered = "order_delivered"
+    case orderCancelled = "order_cancelled"
+    case returnInProgress = "return_in_progress"
+    case orderReturned = "order_returned"
+
+    /// The notification a status change produces, or nil when it is not worth telling anyone
+    /// (a new hub scan, `info_received`).
+    ///
+    /// One change gives at most one notification: a shipment seen for the first time already
+    /// delivered says "Order Delivered", not four messages at once.
+    public static func forChange(from old: (carrier: CarrierStatus, view: OrderView)?, to new: (carrier: CarrierStatus, view: OrderView)) -> NotificationKind? {
+        guard let old else { return .orderCreated }
+        if new.view.buyer == .cancelled {
+            return old.view.buyer == .cancelled ? nil : .orderCancelled
+        }
+        if new.view.buyer == .returnsRefund {
+            if new.carrier == .returned, old.carrier != .returned { return .orderReturned }
+            return old.view.buyer == .returnsRefund ? nil : .returnInProgress
+        }
+        if new.view.buyer == .received {
+            return old.view.buyer == .received ? nil : .orderDelivered
+        }
+        if new.carrier != old.carrier {
+            switch new.carrier {
+            case .outForDelivery: return .outForDelivery
+            case .failedAttempt: return .deliveryFailed
+            case .availableForPickup: return .readyForPickup
+            case .exception: return .shipmentProblem
+            default: break
+            }
+        }
+        if new.view.buyer == .inTransit, old.view.buyer != .inTransit {
+            return .orderShipped
+        }
+        return nil
+    }
+}

@@ -1,0 +1,57 @@
+/// Renders `orders/<order_id>.json`: the current state of one order for other programs.
+public struct SnapshotRenderer: Sendable {
+    public var zone: ZoneRules
+
+    public init(zone: ZoneRules) {
+        self.zone = zone
+    }
+
+    /// The snapshot document; `courierName` comes from the current config.
+    public func render(_ order: OrderRecord, events: [TrackingEvent], courierName: String?) -> [UInt8] {
+        let meta: JSONValue = order.meta.flatMap { try? JSONParser().parse($0) } ?? .null
+        let document = JSONValue.fields([
+            "order_id": .string(order.orderID),
+            "status": .fields([
+                "buyer": .string(order.view.buyer.rawValue),
+                "buyer_label": .string(order.view.buyer.label),
+                "seller": .string(order.view.seller.rawValue),
+                "seller_label": .string(order.view.seller.label),
+                "carrier": .string(order.carrier.status.rawValue),
+                "carrier_reason": .optionalString(order.carrier.reason?.rawValue),
+                "shop": .string(order.shopStatus.rawValue),
+            ]),
+            "courier": order.courierID != nil || order.courierCode != nil
+                ? .fields([
+                    "id": .optionalString(order.courierID),
+                    "name": .optionalString(courierName),
+                    "code": .optionalString(order.courierCode),
+                    "service": .optionalString(order.service),
+                ])
+                : .null,
+            "tracking_number": .optionalString(order.trackingNumber),
+            "events": .array(events.map { Self.eventJSON($0, zone: zone) }),
+            "created_at": .string(order.createdAt.iso8601(in: zone)),
+            "updated_at": .string(order.updatedAt.iso8601(in: zone)),
+            "last_checked": time(order.lastChecked),
+            "next_check": time(order.nextCheck),
+            "last_error": .optionalString(order.lastError),
+            "meta": meta,
+        ])
+        return JSONWriter().bytes(document)
+    }
+
+    private func time(_ value: Timestamp?) -> JSONValue {
+        value.map { .string($0.iso8601(in: zone)) } ?? .null
+    }
+
+    static func eventJSON(_ event: TrackingEvent, zone: ZoneRules) -> JSONValue {
+        .fields([
+            "time": .string(event.time.iso8601(in: zone)),
+            "status": .optionalString(event.status?.rawValue),
+            "reason": .optionalString(event.reason?.rawValue),
+            "code": .optionalString(event.code),
+            "description": .string(event.description),
+            "location": .optionalString(event.location),
+        ])
+    }
+}

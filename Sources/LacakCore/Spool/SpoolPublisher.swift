@@ -1,0 +1,142 @@
+import Foundation
+
+/// Brings the spool up to date with state: rewrites stale order snapshots and delivers the
+/// outbox into `notifications/new/`, exactly once.
+///
+/// Delivery protocol, per notification N (crash-safe at every step):
+/// 1. write `tmp/N.part`, fsync, rename to `tmp/N`, fsync `tmp/`;
+/// 2. commit `staged = 1` in state;
+/// 3. rename `tmp/N` to `new/N`, fsync `new/`;
+/// 4. commit `delivered_at`.
+/// On restart, a staged entry whose `tmp/N` is gone was renamed already (rename is atomic), so
+/// it is only marked delivered; an unstaged one is written again under the same name. Readers
+/// may move or delete `new/N` at any time without causing a second delivery.
+/// Publishing runs under an exclusive lock, so `--check` and the daemon never interleave.
+public struct SpoolPublisher: Sendable {
+    public let layout: SpoolLayout
+    let store: StateStore
+    let renderer: SnapshotRenderer
+    let courierNames: [String: String]
+    let lockPath: String
+    /// Orders or notifications handled per database round trip.
+    var batchSize = 500
+
+    public init(layout: SpoolLayout, store: StateStore, zone: ZoneRules, courierNames: [String: String], lockDirectory: String) {
+        self.layout = layout
+        self.store = store
+        self.renderer = SnapshotRenderer(zone: zone)
+        self.courierNames = courierNames
+        self.lockPath = (lockDirectory as NSString).appendingPathComponent("spool.lock")
+    }
+
+    /// What one publish did.
+    public struct Report: Sendable, Equatable {
+        public var snapshots = 0
+        public var notifications = 0
+
+        public init() {}
+    }
+
+    /// Writes every stale snapshot and delivers every pending notification.
+    public func publish() throws(SpoolError) -> Report {
+        let lock = try FileLock(path: lockPath)
+        defer { withExtendedLifetime(lock) {} }
+        var report = Report()
+        report.snapshots = try writeSnapshots()
+        report.notifications = try deliverNotifications()
+        return report
+    }
+
+    /// Removes partial files a crash may have left in lacak's scratch directories.
+    public func cleanLeftovers() throws(SpoolError) {
+        let lock = try FileLock(path: lockPath)
+        defer { withExtendedLifetime(lock) {} }
+        AtomicFiles.removeLeftovers(in: layout.notificationsTmp, suffix: ".part")
+        AtomicFiles.removeLeftovers(in: layout.scratch, suffix: ".tmp")
+    }
+
+    private func writeSnapshots() throws(SpoolError) -> Int {
+        var written = 0
+        while true {
+            let batchSize = batchSize
+            let batch: [(OrderRecord, [TrackingEvent])]
+            do {
+                batch = try store.readNow("read orders to publish") { transaction in
+                    try transaction.unwrittenOrders(limit: batchSize).map { ($0, try transaction.events($0.orderID)) }
+                }
+            } catch {
+                throw SpoolError(operation: "read state", message: error.description)
+            }
+            if batch.isEmpty { return written }
+            var moves: [(String, String)] = []
+            for (order, events) in batch {
+                let bytes = renderer.render(order, events: events, courierName: order.courierID.flatMap { courierNames[$0] })
+                let temporary = layout.scratch + "/" + order.orderID + "." + String(order.version) + ".tmp"
+                try AtomicFiles.writeDurably(bytes, to: temporary)
+                moves.append((temporary, layout.snapshotPath(orderID: order.orderID)))
+            }
+            for (source, destination) in moves {
+                try AtomicFiles.rename(source, to: destination)
+            }
+            try AtomicFiles.syncDirectory(layout.orders)
+            let versions = batch.map { ($0.0.orderID, $0.0.version) }
+            do {
+                try store.writeNow("record written snapshots") { transaction in
+                    for (orderID, version) in versions { try transaction.markWritten(orderID, version: version) }
+                }
+            } catch {
+                throw SpoolError(operation: "record written snapshots", message: error.description)
+            }
+            written += batch.count
+            if batch.count < batchSize { return written }
+        }
+    }
+
+    private func deliverNotifications() throws(SpoolError) -> Int {
+        var delivered = 0
+        while true {
+            let batchSize = batchSize
+            let entries: [OutboxEntry]
+            do {
+                entries = try store.readNow("read the outbox") { try $0.pendingOutbox(limit: batchSize) }
+            } catch {
+                throw SpoolError(operation: "read the outbox", message: error.description)
+            }
+            if entries.isEmpty { return delivered }
+
+            // Step 1 and 2: stage what is not staged yet.
+            let unstaged = entries.filter { !$0.staged }
+            if !unstaged.isEmpty {
+                for entry in unstaged {
+                    let part = layout.notificationsTmp + "/" + entry.fileName + ".part"
+                    try AtomicFiles.writeDurably(entry.payload, to: part)
+                    try AtomicFiles.rename(part, to: layout.notificationsTmp + "/" + entry.fileName)
+                }
+                try AtomicFiles.syncDirectory(layout.notificationsTmp)
+                let ids = unstaged.map(\.id)
+                do {
+                    try store.writeNow("stage notifications") { try $0.markStaged(ids) }
+                } catch {
+                    throw SpoolError(operation: "stage notifications", message: error.description)
+                }
+            }
+            // Step 3: publish. A missing tmp file means this entry was published before a crash.
+            for entry in entries {
+                let staged = layout.notificationsTmp + "/" + entry.fileName
+                if Foundation.rename(staged, layout.notificationsNew + "/" + entry.fileName) != 0, errno != ENOENT {
+                    throw SpoolError(operation: "deliver \(entry.fileName)", errno: errno)
+                }
+            }
+            try AtomicFiles.syncDirectory(layout.notificationsNew)
+            // Step 4.
+            let ids = entries.map(\.id)
+            do {
+                try store.writeNow("record deliveries") { try $0.markDelivered(ids, at: .now) }
+            } catch {
+                throw SpoolError(operation: "record deliveries", message: error.description)
+            }
+            delivered += entries.count
+            if entries.count < batchSize { return delivered }
+        }
+    }
+}

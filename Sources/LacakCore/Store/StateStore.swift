@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+
+/// The SQLite state under the state directory: orders, deduplicated events, poll schedule,
+/// status history and the notification outbox.
+///
+/// WAL mode lets `lacakd --check` and the daemon read while the other writes; writes take
+/// SQLite's lock with a generous busy timeout, so the two never corrupt or double-apply.
+public final class StateStore: Sendable {
+    /// Path of the database file.
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (and creates or migrates) `state.sqlite` in `directory`.
+    public init(directory: String) throws(StoreError) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw StoreError(operation: "create state directory \(directory)", message: "\(error.localizedDescription)")
+        }
+        path = (directory as NSString).appendingPathComponent("state.sqlite")
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(60)
+        configuration.prepareDatabase { db in
+            // FULL makes each commit durable before the spool file it allows is published:
+            // exactly-once delivery depends on it.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError(operation: "open \(path)", message: "\(error)")
+        }
+    }
+
+    /// Runs `body` in one write transaction; everything it does commits together or not at all.
+    public func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (StateTransaction) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.write { db in try body(StateTransaction(db: db)) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(operation: operation, message: "\(error)")
+        }
+    }
+
+    /// Synchronous variant of `write` for callers outside async code (tools, tests).
+    public func writeNow<T>(_ operation: String, _ body: (StateTransaction) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.write { db in try body(StateTransaction(db: db)) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(operation: operation, message: "\(error)")
+        }
+    }
+
+    /// Runs `body` on a consistent snapshot of the state.
+    public func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (StateTransaction) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.read { db in try body(StateTransaction(db: db)) }
+        } catch {
+            throw StoreError(operation: operation, message: "\(error)")
+        }
+    }
+
+    /// Synchronous variant of `read`.
+    public func readNow<T>(_ operation: String, _ body: (StateTransaction) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read { db in try body(StateTransaction(db: db)) }
+        } catch {
+            throw StoreError(operation: operation, message: "\(error)")
+        }
+    }
+
+    /// `PRAGMA integrity_check`; "ok" when the database is sound.
+    public func integrityCheck() throws(StoreError) -> String {
+        try readNow("integrity check") { transaction in
+            try String.fetchAll(transaction.db, sql: "PRAGMA integrity_check").joined(separator: "; ")
+        }
+    }
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE orders (
+                    order_id TEXT PRIMARY KEY NOT NULL,
+                    shop_status TEXT NOT NULL,
+                    courier_code TEXT,
+                    courier_id TEXT,
+                    tracking_number TEXT,
+                    service TEXT,
+                    carrier_status TEXT NOT NULL,
+                    carrier_reason TEXT,
+                    status_time INTEGER,
+                    buyer_status TEXT NOT NULL,
+                    seller_status TEXT NOT NULL,
+                    meta TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    last_event_at INTEGER,
+                    last_checked INTEGER,
+                    next_check INTEGER,
+                    confirmations INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    version INTEGER NOT NULL DEFAULT 1,
+                    written_version INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX orders_next_check ON orders(next_check) WHERE next_check IS NOT NULL;
+                CREATE INDEX orders_unwritten ON orders(order_id) WHERE version > written_version;
+
+                CREATE TABLE events (
+                    order_id TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    status TEXT,
+                    reason TEXT,
+                    code TEXT,
+                    description TEXT NOT NULL,
+                    location TEXT,
+                    seen_at INTEGER NOT NULL,
+                    PRIMARY KEY (order_id, fingerprint)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE status_changes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    order_id TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    old_carrier TEXT,
+                    new_carrier TEXT NOT NULL,
+                    old_buyer TEXT,
+                    new_buyer TEXT NOT NULL,
+                    old_seller TEXT,
+                    new_seller TEXT NOT NULL,
+                    kind TEXT,
+                    event_fingerprint TEXT
+                );
+                CREATE INDEX status_changes_order ON status_changes(order_id);
+
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    change_id INTEGER NOT NULL REFERENCES status_changes(id),
+                    order_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    audience TEXT NOT NULL,
+                    file_name TEXT NOT NULL UNIQUE,
+                    payload BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    staged INTEGER NOT NULL DEFAULT 0,
+                    delivered_at INTEGER
+                );
+                CREATE INDEX outbox_pending ON outbox(id) WHERE delivered_at IS NULL;
+                """)
+        }
+        return migrator
+    }()
+}
+
+/// A failed state operation: what lacak was doing and what SQLite said.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var message: String
+
+    public init(operation: String, message: String) {
+        self.operation = operation
+        self.message = message
+    }
+
+    public var description: String { "state: cannot \(operation): \(message)" }
+}

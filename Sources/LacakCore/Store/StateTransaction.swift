@@ -1,0 +1,178 @@
+import GRDB
+
+/// The typed operations on state, valid inside one `StateStore.write` or `read` call.
+///
+/// All SQL of lacak lives here; the pipeline decides what to do, this type knows how it is stored.
+/// Hot statements are prepared once per connection and reused.
+public struct StateTransaction {
+    let db: Database
+
+    // MARK: Orders
+
+    public func order(_ orderID: String) throws -> OrderRecord? {
+        let statement = try db.cachedStatement(sql: "SELECT * FROM orders WHERE order_id = ?")
+        return try Row.fetchOne(statement, arguments: [orderID]).map(OrderRecord.init(row:))
+    }
+
+    /// The orders with these ids that exist, by id.
+    public func orders(_ orderIDs: [String]) throws -> [String: OrderRecord] {
+        var found: [String: OrderRecord] = [:]
+        found.reserveCapacity(orderIDs.count)
+        for chunk in orderIDs.chunked(into: 500) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM orders WHERE order_id IN (\(placeholders))", arguments: StatementArguments(chunk))
+            while let row = try rows.next() {
+                let record = OrderRecord(row: row)
+                found[record.orderID] = record
+            }
+        }
+        return found
+    }
+
+    public func insert(_ order: OrderRecord) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO orders (order_id, shop_status, courier_code, courier_id, tracking_number, service, carrier_status,
+                carrier_reason, status_time, buyer_status, seller_status, meta, created_at, updated_at, last_event_at,
+                last_checked, next_check, confirmations, failures, last_error, version, written_version)
+            VALUES (:order_id, :shop_status, :courier_code, :courier_id, :tracking_number, :service, :carrier_status,
+                :carrier_reason, :status_time, :buyer_status, :seller_status, :meta, :created_at, :updated_at, :last_event_at,
+                :last_checked, :next_check, :confirmations, :failures, :last_error, :version, :written_version)
+            """)
+        try statement.execute(arguments: order.arguments)
+    }
+
+    /// Writes every column of an existing order and bumps its version so its snapshot is rewritten.
+    public func update(_ order: OrderRecord) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE orders SET shop_status = :shop_status, courier_code = :courier_code, courier_id = :courier_id,
+                tracking_number = :tracking_number, service = :service, carrier_status = :carrier_status,
+                carrier_reason = :carrier_reason, status_time = :status_time, buyer_status = :buyer_status,
+                seller_status = :seller_status, meta = :meta, updated_at = :updated_at, last_event_at = :last_event_at,
+                last_checked = :last_checked, next_check = :next_check, confirmations = :confirmations,
+                failures = :failures, last_error = :last_error, version = version + 1
+            WHERE order_id = :order_id
+            """)
+        try statement.execute(arguments: order.arguments)
+    }
+
+    /// Shipments due at `now` (or every one still being polled when `all`), earliest first.
+    public func dueShipments(now: Timestamp, all: Bool, limit: Int) throws -> [DueShipment] {
+        let sql = all
+            ? "SELECT order_id, tracking_number, courier_code, courier_id FROM orders WHERE next_check IS NOT NULL ORDER BY next_check LIMIT ?"
+            : "SELECT order_id, tracking_number, courier_code, courier_id FROM orders WHERE next_check <= ? ORDER BY next_check LIMIT ?"
+        let arguments: StatementArguments = all ? [limit] : [now.milliseconds, limit]
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        var due: [DueShipment] = []
+        while let row = try rows.next() {
+            guard let number: String = row["tracking_number"] else { continue }
+            due.append(DueShipment(orderID: row["order_id"], trackingNumber: number, courierCode: row["courier_code"], courierID: row["courier_id"]))
+        }
+        return due
+    }
+
+    /// Orders whose snapshot file is older than their state.
+    public func unwrittenOrders(limit: Int) throws -> [OrderRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE version > written_version LIMIT ?", arguments: [limit]).map(OrderRecord.init(row:))
+    }
+
+    /// Records that the snapshot of `version` is on disk (a newer version stays unwritten).
+    public func markWritten(_ orderID: String, version: Int64) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE orders SET written_version = ? WHERE order_id = ? AND written_version < ?")
+        try statement.execute(arguments: [version, orderID, version])
+    }
+
+    /// Shipments that will be polled again.
+    public func activeShipmentCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE next_check IS NOT NULL") ?? 0
+    }
+
+    public func orderCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders") ?? 0
+    }
+
+    // MARK: Events
+
+    /// The order's events in chronological order.
+    public func events(_ orderID: String) throws -> [TrackingEvent] {
+        let statement = try db.cachedStatement(sql: "SELECT time, status, reason, code, description, location FROM events WHERE order_id = ?")
+        var events = try Row.fetchAll(statement, arguments: [orderID]).map { $0.event() }
+        events.sort(by: TrackingEvent.chronological)
+        return events
+    }
+
+    public func eventFingerprints(_ orderID: String) throws -> Set<String> {
+        let statement = try db.cachedStatement(sql: "SELECT fingerprint FROM events WHERE order_id = ?")
+        return Set(try String.fetchAll(statement, arguments: [orderID]))
+    }
+
+    public func insertEvents(_ events: [TrackingEvent], orderID: String, seenAt: Timestamp) throws {
+        guard !events.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO events (order_id, fingerprint, time, status, reason, code, description, location, seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for event in events {
+            try statement.execute(arguments: [orderID, event.fingerprint, event.time.milliseconds, event.status?.rawValue,
+                                              event.reason?.rawValue, event.code, event.description, event.location, seenAt.milliseconds])
+        }
+    }
+
+    public func deleteEvents(_ orderID: String) throws {
+        try db.execute(sql: "DELETE FROM events WHERE order_id = ?", arguments: [orderID])
+    }
+
+    // MARK: Changes and outbox
+
+    /// Stores a status change; returns its id, which names its notifications.
+    public func record(_ change: StatusChange) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO status_changes (order_id, at, old_carrier, new_carrier, old_buyer, new_buyer, old_seller, new_seller, kind, event_fingerprint)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [
+            change.orderID, change.at.milliseconds, change.old?.carrier.rawValue, change.new.carrier.rawValue,
+            change.old?.view.buyer.rawValue, change.new.view.buyer.rawValue, change.old?.view.seller.rawValue,
+            change.new.view.seller.rawValue, change.kind?.rawValue, change.event?.fingerprint,
+        ])
+        return db.lastInsertedRowID
+    }
+
+    /// Puts a rendered notification in the outbox, in the same transaction as its change.
+    public func enqueue(changeID: Int64, orderID: String, kind: NotificationKind, audience: Audience, fileName: String, payload: [UInt8], createdAt: Timestamp) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO outbox (change_id, order_id, kind, audience, file_name, payload, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [changeID, orderID, kind.rawValue, audience.rawValue, fileName, Data(payload), createdAt.milliseconds])
+    }
+
+    /// Notifications not yet delivered, oldest first.
+    public func pendingOutbox(limit: Int) throws -> [OutboxEntry] {
+        try Row.fetchAll(db, sql: "SELECT id, file_name, payload, staged FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+            let payload: Data = row["payload"]
+            return OutboxEntry(id: row["id"], fileName: row["file_name"], payload: [UInt8](payload), staged: row["staged"])
+        }
+    }
+
+    public func markStaged(_ ids: [Int64]) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE outbox SET staged = 1 WHERE id = ?")
+        for id in ids { try statement.execute(arguments: [id]) }
+    }
+
+    public func markDelivered(_ ids: [Int64], at time: Timestamp) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL")
+        for id in ids { try statement.execute(arguments: [time.milliseconds, id]) }
+    }
+
+    public func pendingOutboxCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL") ?? 0
+    }
+}
+
+import Foundation
+
+extension Array {
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,195 @@
+public import Foundation
+
+/// A moment in time as milliseconds since the Unix epoch: how lacak stores and compares event times.
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var milliseconds: Int64
+
+    public init(milliseconds: Int64) {
+        self.milliseconds = milliseconds
+    }
+
+    public init(seconds: Int64) {
+        self.milliseconds = seconds * 1000
+    }
+
+    public init(_ date: Date) {
+        self.milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    /// The current wall-clock time.
+    public static var now: Timestamp { Timestamp(Date()) }
+
+    public var seconds: Int64 { milliseconds.floorDivided(by: 1000) }
+    public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+
+    public func adding(seconds: Double) -> Timestamp {
+        Timestamp(milliseconds: milliseconds + Int64((seconds * 1000).rounded()))
+    }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
+
+    public var description: String { iso8601(in: .utc) }
+
+    /// ISO 8601 text with the offset of `zone` at this moment, e.g. `2026-11-28T10:34:06+07:00`.
+    public func iso8601(in zone: ZoneRules) -> String {
+        let offset = zone.offsetSeconds(atUTC: seconds)
+        let localMillis = milliseconds + Int64(offset) * 1000
+        let civil = CivilTime(localMilliseconds: localMillis)
+        var text = civil.isoDateTime
+        if offset == 0 {
+            text += "Z"
+        } else {
+            let sign = offset < 0 ? "-" : "+"
+            let magnitude = abs(offset)
+            text += sign + twoDigits(magnitude / 3600) + ":" + twoDigits((magnitude % 3600) / 60)
+        }
+        return text
+    }
+}
+
+/// A calendar date and time of day without a zone, in the proleptic Gregorian calendar.
+public struct CivilTime: Sendable, Equatable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
+    public var millisecond: Int
+
+    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0) {
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+        self.millisecond = millisecond
+    }
+
+    /// The civil time of a count of milliseconds since 1970-01-01T00:00 on the same clock.
+    public init(localMilliseconds: Int64) {
+        let days = localMilliseconds.floorDivided(by: 86_400_000)
+        let remainder = Int(localMilliseconds - days * 86_400_000)
+        let (year, month, day) = CivilTime.civil(fromDays: days)
+        self.init(
+            year: year, month: month, day: day,
+            hour: remainder / 3_600_000, minute: (remainder / 60_000) % 60,
+            second: (remainder / 1000) % 60, millisecond: remainder % 1000
+        )
+    }
+
+    /// Whether the fields name a real date and time (February 30 does not).
+    public var isValid: Bool {
+        guard (1...12).contains(month), day >= 1, day <= CivilTime.daysInMonth(year: year, month: month) else { return false }
+        return (0...23).contains(hour) && (0...59).contains(minute) && (0...60).contains(second) && (0...999).contains(millisecond)
+    }
+
+    /// Milliseconds since 1970-01-01T00:00 on the same (zone-less) clock.
+    public var localMilliseconds: Int64 {
+        let days = CivilTime.days(fromCivil: year, month, day)
+        return days * 86_400_000 + Int64(hour) * 3_600_000 + Int64(minute) * 60_000 + Int64(min(second, 59)) * 1000 + Int64(millisecond)
+    }
+
+    var isoDateTime: String {
+        var text = String(year) + "-" + twoDigits(month) + "-" + twoDigits(day)
+        text += "T" + twoDigits(hour) + ":" + twoDigits(minute) + ":" + twoDigits(second)
+        if millisecond != 0 {
+            let padded = String(millisecond)
+            text += "." + String(repeating: "0", count: 3 - padded.count) + padded
+        }
+        return text
+    }
+
+    static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    // Howard Hinnant's days_from_civil and civil_from_days.
+    static func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays days: Int64) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
+    }
+}
+
+/// The UTC offsets of a time zone, answered quickly for zones without daylight saving time.
+///
+/// Indonesian couriers print local time without an offset, so every such timestamp needs its zone.
+public struct ZoneRules: Sendable, Hashable {
+    /// The IANA identifier, e.g. `Asia/Jakarta`.
+    public let identifier: String
+    private let fixedOffset: Int?
+    private let zone: TimeZone
+
+    public static let utc = ZoneRules(fixed: TimeZone(identifier: "UTC")!)
+
+    /// The rules of a named zone, or nil when the name is unknown.
+    public init?(identifier: String) {
+        guard let zone = TimeZone(identifier: identifier) else { return nil }
+        self.init(fixed: zone)
+    }
+
+    private init(fixed zone: TimeZone) {
+        self.zone = zone
+        self.identifier = zone.identifier
+        // A zone with no transitions from 1970 on has one offset for every date lacak will see.
+        let epoch = Date(timeIntervalSince1970: 0)
+        if zone.nextDaylightSavingTimeTransition(after: epoch) == nil {
+            fixedOffset = zone.secondsFromGMT(for: Date())
+        } else {
+            fixedOffset = nil
+        }
+    }
+
+    /// The offset from UTC in seconds at a UTC instant.
+    public func offsetSeconds(atUTC seconds: Int64) -> Int {
+        if let fixedOffset { return fixedOffset }
+        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds)))
+    }
+
+    /// The UTC instant of a local wall-clock time in this zone.
+    public func timestamp(local civil: CivilTime) -> Timestamp {
+        let local = civil.localMilliseconds
+        if let fixedOffset { return Timestamp(milliseconds: local - Int64(fixedOffset) * 1000) }
+        let guess = local / 1000 - Int64(offsetSeconds(atUTC: local / 1000))
+        let offset = offsetSeconds(atUTC: guess)
+        return Timestamp(milliseconds: local - Int64(offset) * 1000)
+    }
+
+    public static func == (lhs: ZoneRules, rhs: ZoneRules) -> Bool { lhs.identifier == rhs.identifier }
+    public func hash(into hasher: inout Hasher) { hasher.combine(identifier) }
+}
+
+extension Int64 {
+    /// Division rounding toward negative infinity.
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}
+
+func twoDigits(_ value: Int) -> String {
+    value < 10 ? "0" + String(value) : String(value)
+}

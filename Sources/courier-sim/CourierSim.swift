@@ -1,0 +1,88 @@
+import ArgumentParser
+import FlyingFox
+import FlyingSocks
+import Foundation
+
+/// `courier-sim`: a courier tracking API on loopback whose parcels move through realistic,
+/// time-compressed timelines, for tests, benchmarks and the demo.
+@main
+struct CourierSim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "courier-sim",
+        abstract: "Serve a simulated courier tracking API on 127.0.0.1.",
+        discussion: """
+            Prints "courier-sim listening on http://127.0.0.1:PORT" once ready.
+            Control routes: PUT /_sim/shipments/{awb}?scenario=NAME forces a scenario
+            (\(Scenario.allCases.map(\.rawValue).joined(separator: ", "))); GET /_sim/stats counts requests.
+            """
+    )
+
+    @Option(help: "TCP port on 127.0.0.1; 0 picks a free one.")
+    var port: UInt16 = 0
+
+    @Option(help: "Time compression: simulated seconds per real second (3600 = an hour per second).")
+    var speed: Double = 60
+
+    @Option(help: "API dialect to speak: \(CourierSim.dialectNames.joined(separator: ", ")).")
+    var dialect: String = BinderbyteDialect.name
+
+    @Option(help: "Require this API key (401 otherwise).")
+    var apiKey: String?
+
+    @Option(help: "JSON file mapping tracking numbers to scenarios, e.g. {\"JX1\": \"returned\"}.")
+    var shipments: String?
+
+    static let dialectNames = [BinderbyteDialect.name]
+
+    func validate() throws {
+        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be positive") }
+        guard CourierSim.dialectNames.contains(dialect) else {
+            throw ValidationError("unknown dialect '\(dialect)'; available: \(CourierSim.dialectNames.joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        let book = ShipmentBook(speed: speed)
+        if let shipments {
+            let data = try Data(contentsOf: URL(fileURLWithPath: shipments))
+            guard let table = try JSONSerialization.jsonObject(with: data) as? [String: String] else {
+                throw ValidationError("\(shipments) must map tracking numbers to scenario names")
+            }
+            for (awb, name) in table {
+                guard let scenario = Scenario(rawValue: name) else { throw ValidationError("unknown scenario '\(name)' for \(awb)") }
+                book.force(awb, scenario)
+            }
+        }
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: .disabled)
+        await installControlRoutes(on: server, book: book)
+        switch dialect {
+        default:
+            await BinderbyteDialect().install(on: server, book: book, apiKey: apiKey)
+        }
+        let task = Task { try await server.run() }
+        try await server.waitUntilListening(timeout: 10)
+        guard case .ip4(_, port: let boundPort) = await server.listeningAddress else {
+            throw ValidationError("could not determine the listening port")
+        }
+        // Written unbuffered: tests read this line from a pipe to learn the port.
+        FileHandle.standardOutput.write(Data("courier-sim listening on http://127.0.0.1:\(boundPort) (dialect \(dialect), speed \(speed)x)\n".utf8))
+        try await task.value
+    }
+
+    private func installControlRoutes(on server: HTTPServer, book: ShipmentBook) async {
+        await server.appendRoute("PUT /_sim/shipments/*") { request in
+            let awb = String(request.path.split(separator: "/").last ?? "")
+            guard let name = request.query["scenario"], let scenario = Scenario(rawValue: name), !awb.isEmpty else {
+                return SimResponse.json(["error": "use PUT /_sim/shipments/{awb}?scenario=NAME"], status: 400)
+            }
+            book.force(awb, scenario)
+            return SimResponse.json(["awb": awb, "scenario": scenario.rawValue])
+        }
+        await server.appendRoute("GET /_sim/stats") { _ in
+            SimResponse.json(book.stats)
+        }
+        await server.appendRoute("GET /_sim/health") { _ in
+            SimResponse.json(["ok": true])
+        }
+    }
+}

@@ -1,0 +1,99 @@
+public import ArgumentParser
+import LacakCore
+public import Logging
+
+/// `lacakd`: the shipment-tracking daemon and its one-shot tools.
+@main
+struct Lacakd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lacakd",
+        abstract: "Tracks shipments with courier APIs and writes order updates into a shared directory.",
+        discussion: """
+            lacakd --check --config FILE      ingest, poll what is due, write the spool, print a summary
+            lacakd validate --config FILE     check a configuration file (exit 0, or 78 when invalid)
+            """,
+        subcommands: [ValidateCommand.self]
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(name: .long, help: "Run one tracking round and exit: ingest, poll due shipments, publish, print a summary.")
+    var check = false
+
+    @Flag(name: .long, help: "With --check: poll every shipment still being tracked, not only those due.")
+    var all = false
+
+    @Option(name: .long, help: "With --check and --tracking: the courier id, or a courier code such as jne, to look the number up with.")
+    var courier: String?
+
+    @Option(name: .long, help: "With --check and --courier: look one tracking number up without touching state.")
+    var tracking: String?
+
+    @Option(name: .long, help: "With --check: summary format, text or json.")
+    var output: CheckRunner.OutputFormat = .text
+
+    func validate() throws {
+        if (courier == nil) != (tracking == nil) {
+            throw ValidationError("--courier and --tracking go together")
+        }
+        if !check, all || courier != nil || output != .text {
+            throw ValidationError("--all, --courier, --tracking and --output only apply with --check")
+        }
+    }
+
+    func run() async throws {
+        guard check else {
+            throw ValidationError("daemon mode is not available yet; use --check for one tracking round")
+        }
+        let logging = common.bootstrapLogging()
+        let config = try common.loadConfig(logger: logging.logger)
+        logging.redactor.replace(config.redactor)
+        let runner = CheckRunner(config: config, logger: logging.logger, output: output)
+        let code: ExitCode
+        if let courier, let tracking {
+            code = await runner.lookup(courierID: courier, trackingNumber: tracking)
+        } else {
+            code = await runner.run(all: all)
+        }
+        throw code
+    }
+}
+
+/// Options every mode shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: "Path of the TOML configuration file.")
+    var config: String = "/etc/lacak/lacak.toml"
+
+    @Option(name: .long, help: "Lowest log level written: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @Option(name: .long, help: "Log line format on standard error: text or json.")
+    var logFormat: StderrLogHandler.Format = .text
+
+    /// Installs the stderr log handler; returns the root logger and the shared redactor.
+    func bootstrapLogging() -> (logger: Logger, redactor: RedactorBox) {
+        let redactor = RedactorBox()
+        let level = logLevel
+        let format = logFormat
+        let environment = ProcessInfo.processInfo.environment
+        LoggingSystem.bootstrap { label in
+            StderrLogHandler(label: label, level: level, format: format, redactor: redactor, environment: environment)
+        }
+        return (Logger(label: "lacakd"), redactor)
+    }
+
+    /// Loads the config, or exits 78 (EX_CONFIG) with the located error.
+    func loadConfig(logger: Logger, resolveSecrets: Bool = true) throws -> LacakConfig {
+        do {
+            return try ConfigLoader(resolveSecrets: resolveSecrets).load(path: config)
+        } catch {
+            logger.error("\(error.description)")
+            throw ExitCode(78)
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension StderrLogHandler.Format: ExpressibleByArgument {}
+
+import Foundation
