@@ -59,7 +59,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LacakCoreTests",
-            dependencies: ["LacakCore", "lacakd", "courier-sim"],
+            dependencies: [
+                "LacakCore", "lacakd", "courier-sim",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

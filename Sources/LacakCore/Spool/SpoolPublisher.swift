@@ -119,6 +119,7 @@ public struct SpoolPublisher: Sendable {
                 } catch {
                     throw SpoolError(operation: "stage notifications", message: error.description)
                 }
+                CrashPoint.reached("deliver.after-stage")
             }
             // Step 3: publish. A missing tmp file means this entry was published before a crash.
             for entry in entries {
@@ -128,6 +129,7 @@ public struct SpoolPublisher: Sendable {
                 }
             }
             try AtomicFiles.syncDirectory(layout.notificationsNew)
+            CrashPoint.reached("deliver.after-rename")
             // Step 4.
             let ids = entries.map(\.id)
             do {

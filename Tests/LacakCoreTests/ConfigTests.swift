@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+@testable import LacakCore
+
+@Suite struct ConfigTests {
+    let loader = ConfigLoader(environment: ["LACAK_TEST_API_KEY": "secret-value-123"])
+
+    func load(_ text: String) throws(ConfigError) -> LacakConfig {
+        try loader.load(text: text, path: "/etc/lacak/test.toml")
+    }
+
+    func configError(_ text: String) -> ConfigError? {
+        do {
+            _ = try load(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    var valid: String { TestConfig.binderbyte(port: 8080, root: "/tmp/x") }
+
+    @Test func loadsAValidFile() throws {
+        let config = try load(valid)
+        #expect(config.daemon.spoolDirectory == "/tmp/x/spool")
+        #expect(config.daemon.timeZone.identifier == "Asia/Jakarta")
+        #expect(config.couriers.count == 1)
+        let courier = config.couriers[0]
+        #expect(courier.codes == ["jne", "jnt", "sicepat"])
+        #expect(courier.secrets["api_key"]?.value == "secret-value-123")
+        #expect("\(courier.secrets["api_key"]!)" == "<redacted>")
+        #expect(courier.json?.statusRules.count == 9)
+        #expect(config.daemon.pollIntervals.interval(for: .outForDelivery).seconds == 1800)
+    }
+
+    @Test func loadsTheShippedConfigs() throws {
+        let environment = ["LACAK_DEMO_API_KEY": "k", "BINDERBYTE_API_KEY": "k"]
+        _ = try ConfigLoader(environment: environment).load(path: Binaries.packageRoot + "/config/demo.toml")
+        _ = try ConfigLoader(environment: environment, resolveSecrets: false).load(path: Binaries.packageRoot + "/config/lacak.toml")
+    }
+
+    @Test func resolvesRelativePathsBesideTheFile() throws {
+        let config = try load(valid.replacingOccurrences(of: "\"/tmp/x/spool\"", with: "\"spool\""))
+        #expect(config.daemon.spoolDirectory == "/etc/lacak/spool")
+    }
+
+    @Test func unknownKeysNameTheLineAndSuggest() throws {
+        let text = valid.replacingOccurrences(of: "max_in_flight = 8", with: "max_inflight = 8")
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("max_inflight") }! + 1
+        let error = try #require(configError(text))
+        #expect(error.line == line)
+        #expect(error.keyPath == "courier[0].max_inflight")
+        #expect(error.message.contains("did you mean 'max_in_flight'"))
+        #expect(error.description.hasPrefix("/etc/lacak/test.toml:\(line): courier[0].max_inflight: unknown key"))
+    }
+
+    @Test func wrongTypesSayWhatWasExpected() throws {
+        let text = valid.replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = \"eight\"")
+        let error = try #require(configError(text))
+        #expect(error.keyPath == "courier[0].max_in_flight")
+        #expect(error.message == "expected an integer, found a string")
+        #expect(error.line != nil)
+    }
+
+    @Test func missingRequiredKeysNameTheTable() throws {
+        let text = valid.replacingOccurrences(of: "event_description = \"desc\"\n", with: "")
+        let error = try #require(configError(text))
+        #expect(error.keyPath == "courier[0].response.event_description")
+        #expect(error.message.hasPrefix("missing required key"))
+        let responseLine = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("[courier.response]") }! + 1
+        #expect(error.line == responseLine)
+    }
+
+    @Test func badValuesAreLocated() throws {
+        let cases: [(String, String, String)] = [
+            ("status = \"delivered\"", "status = \"arrived\"", "unknown status 'arrived'"),
+            ("match = \"delivered to|telah diterima oleh\"", "match = \"delivered (to\"", "not a valid regular expression"),
+            ("time_format = \"yyyy-MM-dd HH:mm:ss\"", "time_format = \"yyyy-QQ\"", "invalid time format"),
+            ("time_zone = \"Asia/Jakarta\"", "time_zone = \"Mars/Olympus\"", "unknown time zone"),
+            ("timeout = \"5s\"", "timeout = \"5 parsecs\"", "is not a duration"),
+            ("id = \"binderbyte\"", "id = \"Binder Byte\"", "is not a courier id"),
+            ("endpoint = \"http://127.0.0.1:8080\"", "endpoint = \"ftp://127.0.0.1\"", "must start with http:// or https://"),
+            ("path = \"/v1/track?api_key={api_key}&courier={courier_code}&awb={tracking_number}\"", "path = \"/v1/track?awb={tracking_nr}\"", "unknown placeholder {tracking_nr}"),
+        ]
+        for (original, replacement, message) in cases {
+            let text = valid.replacingOccurrences(of: original, with: replacement)
+            #expect(text != valid, "fixture does not contain \(original)")
+            let error = try #require(configError(text), "\(replacement) was accepted")
+            #expect(error.message.contains(message), "\(error)")
+            #expect(error.line != nil, "\(error)")
+        }
+    }
+
+    @Test func secretsAreNeverInline() throws {
+        let inline = valid.replacingOccurrences(of: "api_key = { env = \"LACAK_TEST_API_KEY\" }", with: "api_key = \"plain-text-key\"")
+        let error = try #require(configError(inline))
+        #expect(error.message.contains("not written inline"))
+        #expect(!error.description.contains("plain-text-key") || error.message.contains("inline"))
+
+        let missing = try #require(ConfigLoader(environment: [:]).loadError(valid))
+        #expect(missing.message == "environment variable LACAK_TEST_API_KEY is not set")
+        #expect(missing.keyPath == "courier[0].credentials.api_key")
+    }
+
+    @Test func readsSecretsFromFilesAndCredentials() throws {
+        let directory = TestDirectory()
+        try directory.write("key.txt", "file-secret-999\n")
+        try directory.write("creds/binderbyte", "credential-secret-777")
+        let fromFile = valid.replacingOccurrences(of: "{ env = \"LACAK_TEST_API_KEY\" }", with: "{ file = \"key.txt\" }")
+        let config = try ConfigLoader(environment: [:]).load(text: fromFile, path: directory.join("lacak.toml"))
+        #expect(config.couriers[0].secrets["api_key"]?.value == "file-secret-999")
+
+        let fromCredential = valid.replacingOccurrences(of: "{ env = \"LACAK_TEST_API_KEY\" }", with: "{ credential = \"binderbyte\" }")
+        let systemd = try ConfigLoader(environment: ["CREDENTIALS_DIRECTORY": directory.join("creds")]).load(text: fromCredential, path: directory.join("lacak.toml"))
+        #expect(systemd.couriers[0].secrets["api_key"]?.value == "credential-secret-777")
+        #expect(config.redactor.redact("GET /x?api_key=file-secret-999&awb=1") == "GET /x?api_key=***&awb=1")
+    }
+
+    @Test func syntaxErrorsCarryTheirLine() throws {
+        let error = try #require(configError("[daemon]\nspool_dir = \"/tmp\"\nstate_dir = /oops\n"))
+        #expect(error.line == 3)
+        #expect(error.message.hasPrefix("TOML syntax error"))
+    }
+
+    @Test func duplicateCourierIdsAreRejected() throws {
+        let twice = valid + "\n" + valid.components(separatedBy: "[[courier]]")[1].replacingOccurrences(of: "\n", with: "\n").prefixingHeader()
+        let error = try #require(configError(twice))
+        #expect(error.message.contains("used twice"))
+    }
+
+    @Test func unknownTemplateKindsAndPlaceholdersAreRejected() throws {
+        let kind = try #require(configError(valid + "\n[templates.en.order_teleported]\ntitle = \"x\"\n"))
+        #expect(kind.keyPath == "templates.en.order_teleported")
+        let placeholder = try #require(configError(valid + "\n[templates.id.order_delivered]\nbuyer = \"Hai {nama}\"\n"))
+        #expect(placeholder.message.contains("{nama}"))
+        let good = try load(valid + "\n[templates.id.order_delivered]\ntitle = \"Store Update: Sampai!\"\nseller = \"\"\n")
+        #expect(good.templates.text(.orderDelivered, locale: .indonesian).title == "Store Update: Sampai!")
+        #expect(good.templates.text(.orderDelivered, locale: .indonesian).seller == "")
+    }
+
+    @Test func lineIndexUnderstandsTOMLStructure() {
+        let index = TOMLLineIndex(source: """
+            # comment
+            [daemon]
+            spool_dir = "/x"  # trailing
+            list = [
+              "a",
+              "b = c",
+            ]
+            text = \"\"\"
+            key = not a key
+            \"\"\"
+            [[courier]]
+            id = "a"
+            [[courier]]
+            id = "b"
+            [courier.request]
+            "quoted.key" = 1
+            [[courier.status_rule]]
+            status = "x"
+            [[courier.status_rule]]
+            status = "y"
+            """)
+        #expect(index.line(for: ["daemon", "spool_dir"]) == 3)
+        #expect(index.line(for: ["daemon", "text"]) == 8)
+        #expect(index.line(for: ["daemon", "key"]) == 2)
+        #expect(index.line(for: ["courier[1]", "id"]) == 14)
+        #expect(index.line(for: ["courier[1]", "request", "quoted.key"]) == 16)
+        #expect(index.line(for: ["courier[1]", "status_rule[1]", "status"]) == 20)
+        #expect(index.line(for: ["courier[1]", "status_rule[0]", "match"]) == 17)
+    }
+}
+
+extension ConfigLoader {
+    func loadError(_ text: String) -> ConfigError? {
+        do {
+            _ = try load(text: text, path: "/etc/lacak/test.toml")
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+extension String {
+    func prefixingHeader() -> String { "[[courier]]" + self }
+}

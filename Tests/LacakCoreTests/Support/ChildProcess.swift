@@ -1,0 +1,126 @@
+import Foundation
+
+/// The result of running a program to completion.
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a program with arguments and environment, waits, and captures its output.
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "LACAK_CRASH_AT")
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Drain both pipes while the child runs so a chatty child never blocks on a full pipe.
+    let outData = DataCollector(out.fileHandleForReading)
+    let errData = DataCollector(err.fileHandleForReading)
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+        if Date() > deadline {
+            process.terminate()
+            break
+        }
+        usleep(5_000)
+    }
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: outData.finish(), stderr: errData.finish())
+}
+
+/// Reads a pipe to its end on a background thread.
+final class DataCollector: @unchecked Sendable {
+    // @unchecked: `data` is written by the reading thread only, and read after `done` is
+    // signalled, which orders the two.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func finish() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A long-running child (courier-sim, the daemon) stopped with SIGTERM when released.
+final class BackgroundProcess {
+    let process = Process()
+    private let stdoutHandle: FileHandle
+    let stderrCollector: DataCollector
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        stdoutHandle = out.fileHandleForReading
+        stderrCollector = DataCollector(err.fileHandleForReading)
+        try process.run()
+    }
+
+    /// Reads standard output up to the first line containing `marker`.
+    func waitForLine(containing marker: String, timeout: Double = 30) throws -> String {
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let chunk = stdoutHandle.availableData
+            if chunk.isEmpty {
+                if !process.isRunning { break }
+                usleep(10_000)
+                continue
+            }
+            buffer.append(chunk)
+            let text = String(decoding: buffer, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.contains(marker) }) {
+                return String(line)
+            }
+        }
+        throw TestFailure("\(process.executableURL?.lastPathComponent ?? "process") did not print '\(marker)'")
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// Waits for exit; returns the status, or nil on timeout.
+    func waitForExit(timeout: Double = 30) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline { return nil }
+            usleep(10_000)
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// A failure raised by a test helper.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

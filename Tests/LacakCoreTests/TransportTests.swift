@@ -1,0 +1,158 @@
+import FlyingFox
+import Foundation
+import Testing
+@testable import LacakCore
+
+@Suite struct TransportTests {
+    @Test func sendsRequestsAndReadsResponses() async throws {
+        let server = try await LoopbackServer(routes: [
+            ("GET /hello", { request in
+                .json(#"{"query": "\#(request.query["name"] ?? "")", "agent": "\#(request.headers[HTTPHeader("User-Agent")] ?? "")", "x": "\#(request.headers[HTTPHeader("X-Test")] ?? "")"}"#,
+                      headers: ["X-Reply": "yes"])
+            }),
+            ("POST /echo", { request in
+                .json(String(decoding: try await request.bodyData, as: UTF8.self), status: 201)
+            }),
+        ])
+        defer { Task { await server.stop() } }
+        let client = LacakCore.HTTPClient()
+        defer { client.shutdown() }
+
+        let response = try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/hello?name=lacak%20test", headers: [("X-Test", "1")]))
+        #expect(response.status == 200)
+        #expect(response.header("x-reply") == "yes")
+        let body = try JSONParser().parse(response.body)
+        #expect(body["query"] == JSONValue.string("lacak test"))
+        #expect(body["agent"]?.stringValue?.hasPrefix("lacak/") == true)
+        #expect(body["x"] == JSONValue.string("1"))
+
+        let posted = try await client.send(LacakCore.HTTPRequest(method: "POST", url: server.baseURL + "/echo", headers: [("Content-Type", "application/json")], body: Array(#"{"a":1}"#.utf8)))
+        #expect(posted.status == 201)
+        #expect(String(decoding: posted.body, as: UTF8.self) == #"{"a":1}"#)
+    }
+
+    @Test func capsResponseSize() async throws {
+        let big = String(repeating: "x", count: 300_000)
+        let server = try await LoopbackServer(routes: [("GET /big", { _ in .json("\"\(big)\"") })])
+        defer { Task { await server.stop() } }
+        let client = LacakCore.HTTPClient()
+        defer { client.shutdown() }
+        let options = TransferOptions(maxResponseBytes: 100_000)
+        await #expect(throws: TransportError.responseTooLarge(limit: 100_000)) {
+            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/big", options: options))
+        }
+        let fits = try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/big", options: TransferOptions(maxResponseBytes: 400_000)))
+        #expect(fits.body.count == 300_002)
+    }
+
+    @Test func timesOut() async throws {
+        let server = try await LoopbackServer(routes: [("GET /slow", { _ in
+            try await Task.sleep(for: .seconds(3))
+            return .json("{}")
+        })])
+        defer { Task { await server.stop() } }
+        let client = LacakCore.HTTPClient()
+        defer { client.shutdown() }
+        let started = ContinuousClock.now
+        await #expect {
+            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/slow", options: TransferOptions(timeoutMilliseconds: 300)))
+        } throws: { error in
+            if case TransportError.timedOut = error { return true }
+            return false
+        }
+        #expect(ContinuousClock.now - started < .seconds(2.5))
+    }
+
+    @Test func refusesRedirectsUnlessAllowedAndOtherSchemes() async throws {
+        let server = try await LoopbackServer(routes: [
+            ("GET /moved", { _ in .redirect(301, to: "/target?secret=1") }),
+            ("GET /target", { _ in .json(#"{"ok": true}"#) }),
+            ("GET /elsewhere", { _ in .redirect(302, to: "file:///etc/passwd") }),
+            ("GET /loop", { _ in .redirect(302, to: "/loop") }),
+        ])
+        defer { Task { await server.stop() } }
+        let client = LacakCore.HTTPClient()
+        defer { client.shutdown() }
+        await #expect {
+            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/moved"))
+        } throws: { error in
+            guard case TransportError.redirectRefused(let detail) = error else { return false }
+            return detail.contains("301") && !detail.contains("secret=1")
+        }
+        let followed = try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/moved", options: TransferOptions(followRedirects: true)))
+        #expect(followed.status == 200)
+        await #expect(throws: TransportError.self) {
+            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/elsewhere", options: TransferOptions(followRedirects: true)))
+        }
+        await #expect {
+            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/loop", options: TransferOptions(followRedirects: true)))
+        } throws: { error in
+            if case TransportError.redirectRefused = error { return true }
+            return false
+        }
+        await #expect(throws: TransportError.invalidURL("only http and https URLs are allowed")) {
+            try await client.send(LacakCore.HTTPRequest(url: "file:///etc/passwd"))
+        }
+        await #expect(throws: TransportError.self) {
+            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/hello?x=a b"))
+        }
+        await #expect(throws: TransportError.self) {
+            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/target", headers: [("X-Evil", "a\r\nInjected: 1")]))
+        }
+    }
+
+    @Test func reportsConnectionFailures() async throws {
+        // Bind and close a socket to find a port nobody listens on.
+        let server = try await LoopbackServer(routes: [])
+        let port = server.port
+        await server.stop()
+        try await Task.sleep(for: .milliseconds(100))
+        let client = LacakCore.HTTPClient()
+        defer { client.shutdown() }
+        await #expect {
+            try await client.send(LacakCore.HTTPRequest(url: "http://127.0.0.1:\(port)/x", options: TransferOptions(connectTimeoutMilliseconds: 1000)))
+        } throws: { error in
+            if case TransportError.connectFailed = error { return true }
+            return false
+        }
+    }
+
+    @Test func runsManyTransfersAtOnce() async throws {
+        let server = try await LoopbackServer(routes: [("GET /n/*", { request in
+            try await Task.sleep(for: .milliseconds(200))
+            return .json(#"{"n": "\#(request.path.split(separator: "/").last ?? "")"}"#)
+        })])
+        defer { Task { await server.stop() } }
+        let client = LacakCore.HTTPClient()
+        defer { client.shutdown() }
+        let started = ContinuousClock.now
+        let results = await withTaskGroup(of: String?.self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    let response = try? await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/n/\(index)"))
+                    return response.flatMap { try? JSONParser().parse($0.body)["n"]?.stringValue }
+                }
+            }
+            var collected: [String] = []
+            for await value in group { if let value { collected.append(value) } }
+            return collected
+        }
+        #expect(Set(results) == Set((0..<100).map(String.init)))
+        // 100 transfers of 200 ms each, concurrently: far below the 20 s a serial client needs.
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test func cancellingATaskAbortsItsTransfer() async throws {
+        let server = try await LoopbackServer(routes: [("GET /hang", { _ in
+            try await Task.sleep(for: .seconds(30))
+            return .json("{}")
+        })])
+        defer { Task { await server.stop() } }
+        let client = LacakCore.HTTPClient()
+        defer { client.shutdown() }
+        let task = Task { try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/hang")) }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        await #expect(throws: TransportError.cancelled) { try await task.value }
+    }
+}
