@@ -29,6 +29,12 @@ import Testing
         let posted = try await client.send(LacakCore.HTTPRequest(method: "POST", url: server.baseURL + "/echo", headers: [("Content-Type", "application/json")], body: Array(#"{"a":1}"#.utf8)))
         #expect(posted.status == 201)
         #expect(String(decoding: posted.body, as: UTF8.self) == #"{"a":1}"#)
+
+        // Keep-alive: the next request reuses the idle connection instead of opening one.
+        let again = try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/hello"))
+        #expect(again.status == 200)
+        #expect(again.newConnections == 0)
+        #expect(response.newConnections == 1)
     }
 
     @Test func capsResponseSize() async throws {

@@ -290,16 +290,6 @@ public final class TrackingPipeline: Sendable {
     public func recover() async throws(SpoolError) {
         try await offload { [publisher] () throws(SpoolError) in try publisher.cleanLeftovers() }
     }
-
-    // MARK: One-off lookups
-
-    /// Looks one number up without touching state; `courier` is a courier id or an intake code.
-    public func lookup(courier: String, trackingNumber: String) async throws(PipelineError) -> TrackingOutcome {
-        guard let settings = updater.directory.resolve(courier), let adapter = adapters[settings.id] else { throw .unknownCourier(courier) }
-        let query = TrackingQuery(trackingNumber: trackingNumber, courierCode: settings.apiCode(forIntakeCode: courier))
-        let outcome = await adapter.track([query], using: client)
-        return outcome.results[trackingNumber] ?? .failed(.badResponse("no result"))
-    }
 }
 
 /// Why the pipeline cannot start or run a request.
@@ -307,14 +297,12 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
     case store(StoreError)
     case spool(SpoolError)
     case adapter(courier: String, CourierError)
-    case unknownCourier(String)
 
     public var description: String {
         switch self {
         case .store(let error): return error.description
         case .spool(let error): return error.description
         case .adapter(let courier, let error): return "courier \(courier): \(error)"
-        case .unknownCourier(let id): return "no enabled courier with id '\(id)'"
         }
     }
 }

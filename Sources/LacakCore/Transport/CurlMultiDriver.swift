@@ -282,6 +282,8 @@ final class CurlMultiDriver: Sendable {
             _ = lacak_easy_getinfo_long(transfer.easy, CURLINFO_HTTP_VERSION, &version)
             var total: curl_off_t = 0
             _ = lacak_easy_getinfo_off_t(transfer.easy, CURLINFO_TOTAL_TIME_T, &total)
+            var connects = 0
+            _ = lacak_easy_getinfo_long(transfer.easy, CURLINFO_NUM_CONNECTS, &connects)
             let versionText: String
             switch version {
             case Int(CURL_HTTP_VERSION_1_0): versionText = "1.0"
@@ -290,7 +292,7 @@ final class CurlMultiDriver: Sendable {
             default: versionText = "1.1"
             }
             return .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body,
-                                         httpVersion: versionText, totalSeconds: Double(total) / 1_000_000))
+                                         httpVersion: versionText, totalSeconds: Double(total) / 1_000_000, newConnections: connects))
         case CURLE_WRITE_ERROR where transfer.tooLarge, CURLE_FILESIZE_EXCEEDED:
             return .failure(.responseTooLarge(limit: transfer.maxBytes))
         case CURLE_OPERATION_TIMEDOUT:

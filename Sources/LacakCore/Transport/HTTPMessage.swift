@@ -44,13 +44,16 @@ public struct HTTPResponse: Sendable {
     public var httpVersion: String
     /// Seconds from start to the last byte.
     public var totalSeconds: Double
+    /// Connections opened for this transfer; 0 when an idle kept-alive one was reused.
+    public var newConnections: Int
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], httpVersion: String = "1.1", totalSeconds: Double = 0) {
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], httpVersion: String = "1.1", totalSeconds: Double = 0, newConnections: Int = 0) {
         self.status = status
         self.headers = headers
         self.body = body
         self.httpVersion = httpVersion
         self.totalSeconds = totalSeconds
+        self.newConnections = newConnections
     }
 
     /// The first header with this name, compared without case.
