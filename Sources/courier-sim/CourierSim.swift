@@ -13,7 +13,8 @@ struct CourierSim: AsyncParsableCommand {
         discussion: """
             Prints "courier-sim listening on http://127.0.0.1:PORT" once ready.
             Control routes: PUT /_sim/shipments/{awb}?scenario=NAME forces a scenario
-            (\(Scenario.allCases.map(\.rawValue).joined(separator: ", "))); GET /_sim/stats counts requests.
+            (\(Scenario.allCases.map(\.rawValue).joined(separator: ", "))); GET /_sim/stats counts requests;
+            GET /_sim/requests lists recent requests with their time and status.
             """
     )
 
@@ -32,10 +33,21 @@ struct CourierSim: AsyncParsableCommand {
     @Option(help: "JSON file mapping tracking numbers to scenarios, e.g. {\"JX1\": \"returned\"}.")
     var shipments: String?
 
+    @Option(help: "A fault on a share of requests: error500, error502, error503[:RETRY], ratelimit:SECONDS, delay:SECONDS, hang; append @SHARE (0-1). Repeatable.")
+    var fault: [String] = []
+
+    @Option(help: "At most N tracking requests per SECONDS window (N/SECONDS); beyond it 429 with Retry-After.")
+    var quota: String?
+
     static let dialectNames = [BinderbyteDialect.name]
 
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be positive") }
+        do {
+            _ = try FaultPlan(faults: fault, quota: quota)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         guard CourierSim.dialectNames.contains(dialect) else {
             throw ValidationError("unknown dialect '\(dialect)'; available: \(CourierSim.dialectNames.joined(separator: ", "))")
         }
@@ -55,9 +67,13 @@ struct CourierSim: AsyncParsableCommand {
         }
         let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: .disabled)
         await installControlRoutes(on: server, book: book)
+        let injector = FaultInjector(plan: try FaultPlan(faults: fault, quota: quota), book: book)
+        let chosen: any Dialect
         switch dialect {
-        default:
-            await BinderbyteDialect().install(on: server, book: book, apiKey: apiKey)
+        default: chosen = BinderbyteDialect()
+        }
+        for (route, handler) in chosen.routes(book: book, apiKey: apiKey) {
+            await server.appendRoute(HTTPRoute(stringLiteral: route), handler: injector.wrap(route, handler))
         }
         let task = Task { try await server.run() }
         try await server.waitUntilListening(timeout: 10)
@@ -80,6 +96,9 @@ struct CourierSim: AsyncParsableCommand {
         }
         await server.appendRoute("GET /_sim/stats") { _ in
             SimResponse.json(book.stats)
+        }
+        await server.appendRoute("GET /_sim/requests") { _ in
+            SimResponse.json(["requests": book.recentRequests])
         }
         await server.appendRoute("GET /_sim/health") { _ in
             SimResponse.json(["ok": true])

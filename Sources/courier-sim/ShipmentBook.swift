@@ -12,6 +12,7 @@ final class ShipmentBook: Sendable {
         var forced: [String: Scenario] = [:]
         var requests = 0
         var requestsByPath: [String: Int] = [:]
+        var log: [(time: Double, path: String, status: Int, retryAfter: Int?)] = []
     }
 
     let speed: Double
@@ -33,10 +34,25 @@ final class ShipmentBook: Sendable {
         simulatedStart + (Date().timeIntervalSince1970 - realStart) * speed
     }
 
-    func count(path: String) {
+    /// Counts an answered API request and keeps it in the recent-requests log.
+    func record(path: String, status: Int, retryAfter: Int? = nil) {
+        let now = Date().timeIntervalSince1970
         state.withLock { state in
             state.requests += 1
             state.requestsByPath[path, default: 0] += 1
+            state.log.append((now, path, status, retryAfter))
+            if state.log.count > 20_000 { state.log.removeFirst(10_000) }
+        }
+    }
+
+    /// The recent requests: time (seconds since 1970), path and status.
+    var recentRequests: [[String: Any]] {
+        state.withLock { state in
+            state.log.map { entry in
+                var fields: [String: Any] = ["time": entry.time, "path": entry.path, "status": entry.status]
+                if let retryAfter = entry.retryAfter { fields["retry_after"] = retryAfter }
+                return fields
+            }
         }
     }
 

@@ -28,12 +28,14 @@ struct CheckRunner {
         var spoolErrors: [String] = []
         do {
             try await pipeline.recover()
+            await pipeline.reassignCouriers()
             // Deliver what a previous run committed but could not publish.
             try await pipeline.publish()
         } catch {
             spoolErrors.append("\(error)")
         }
         let intake = await pipeline.ingest()
+        await pipeline.raiseDueAlerts()
         let poll = await pipeline.pollDue(all: all)
         do {
             try await pipeline.publish()
@@ -93,6 +95,9 @@ struct CheckRunner {
             return .success
         case .failed(let error):
             print("\(courier.id) \(number): failed: \(error)")
+            return .failure
+        case .deferred(let seconds):
+            print("\(courier.id) \(number): not asked, courier paused for \(Int(seconds))s")
             return .failure
         }
     }

@@ -9,10 +9,11 @@ struct Lacakd: AsyncParsableCommand {
         commandName: "lacakd",
         abstract: "Tracks shipments with courier APIs and writes order updates into a shared directory.",
         discussion: """
+            lacakd [run] --config FILE        run the daemon (SIGHUP reloads, SIGTERM stops)
             lacakd --check --config FILE      ingest, poll what is due, write the spool, print a summary
             lacakd validate --config FILE     check a configuration file (exit 0, or 78 when invalid)
             """,
-        subcommands: [ValidateCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self]
     )
 
     @OptionGroup var common: CommonOptions
@@ -43,7 +44,8 @@ struct Lacakd: AsyncParsableCommand {
 
     func run() async throws {
         guard check else {
-            throw ValidationError("daemon mode is not available yet; use --check for one tracking round")
+            try await DaemonRunner.run(common)
+            return
         }
         let logging = common.bootstrapLogging()
         let config = try common.loadConfig(logger: logging.logger)

@@ -144,8 +144,8 @@ import Testing
             return collected
         }
         #expect(Set(results) == Set((0..<100).map(String.init)))
-        // 100 transfers of 200 ms each, concurrently: far below the 20 s a serial client needs.
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // 100 transfers of 200 ms each, concurrently: well below the 20 s a serial client needs.
+        #expect(ContinuousClock.now - started < .seconds(15))
     }
 
     @Test func cancellingATaskAbortsItsTransfer() async throws {

@@ -64,6 +64,16 @@ public struct DaemonSettings: Sendable, Decodable {
     public var maxBackoff: ConfigDuration
     /// Intake files larger than this are rejected unread.
     public var maxIntakeFileBytes: ConfigByteSize
+    /// A shipment with no new event for this long becomes `expired` ("Tracking Stalled").
+    public var stallAfter: ConfigDuration
+    /// An order Ready to Ship for longer than this gets a "Late Dispatch" alert for the seller.
+    public var dispatchDeadline: ConfigDuration
+    /// Most shipments one daemon round polls; a larger backlog is worked off in several rounds.
+    public var roundSize: Int
+    /// How long a stopping daemon lets requests in flight finish before it abandons them.
+    public var shutdownTimeout: ConfigDuration
+    /// How often the daemon scans `incoming/` even without a file-system event.
+    public var intakeRescan: ConfigDuration
 
     public init() {
         spoolDirectory = "/var/spool/lacak"
@@ -76,6 +86,11 @@ public struct DaemonSettings: Sendable, Decodable {
         initialBackoff = .minutes(1)
         maxBackoff = .hours(1)
         maxIntakeFileBytes = ConfigByteSize(bytes: 16 << 20)
+        stallAfter = ConfigDuration(seconds: 14 * 86400)
+        dispatchDeadline = .hours(48)
+        roundSize = 5000
+        shutdownTimeout = ConfigDuration(seconds: 20)
+        intakeRescan = ConfigDuration(seconds: 30)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -88,6 +103,11 @@ public struct DaemonSettings: Sendable, Decodable {
         case initialBackoff = "retry_initial"
         case maxBackoff = "retry_max"
         case maxIntakeFileBytes = "max_intake_file_size"
+        case stallAfter = "stall_after"
+        case dispatchDeadline = "dispatch_deadline"
+        case roundSize = "round_size"
+        case shutdownTimeout = "shutdown_timeout"
+        case intakeRescan = "intake_rescan"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -121,6 +141,15 @@ public struct DaemonSettings: Sendable, Decodable {
         maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? maxBackoff
         guard maxBackoff.seconds >= initialBackoff.seconds else { throw container.invalid(.maxBackoff, "must not be shorter than retry_initial") }
         maxIntakeFileBytes = try container.decodeIfPresent(ConfigByteSize.self, forKey: .maxIntakeFileBytes) ?? maxIntakeFileBytes
+        stallAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .stallAfter) ?? stallAfter
+        guard stallAfter.seconds >= 60 else { throw container.invalid(.stallAfter, "must be at least 1m") }
+        dispatchDeadline = try container.decodeIfPresent(ConfigDuration.self, forKey: .dispatchDeadline) ?? dispatchDeadline
+        guard dispatchDeadline.seconds >= 1 else { throw container.invalid(.dispatchDeadline, "must be at least 1s") }
+        roundSize = try container.decodeIfPresent(Int.self, forKey: .roundSize) ?? roundSize
+        guard (1...1_000_000).contains(roundSize) else { throw container.invalid(.roundSize, "must be between 1 and 1000000") }
+        shutdownTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownTimeout) ?? shutdownTimeout
+        intakeRescan = try container.decodeIfPresent(ConfigDuration.self, forKey: .intakeRescan) ?? intakeRescan
+        guard intakeRescan.seconds >= 0.1 else { throw container.invalid(.intakeRescan, "must be at least 100ms") }
     }
 }
 

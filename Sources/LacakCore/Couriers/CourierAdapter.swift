@@ -31,6 +31,9 @@ public enum TrackingOutcome: Sendable {
     /// The courier does not know the number (yet): labels are often printed before pickup.
     case notFound(message: String?)
     case failed(CourierError)
+    /// Not looked up this round: the courier is paused (Retry-After, or backing off after
+    /// repeated failures) for this many more seconds. Not the shipment's failure.
+    case deferred(seconds: Double)
 }
 
 /// What a courier says about one shipment.
@@ -60,6 +63,20 @@ public struct BatchOutcome: Sendable {
         self.results = results
         self.retryAfter = retryAfter
         self.requests = requests
+    }
+
+    /// Whether the courier itself failed (down, erroring, refusing our key, answering garbage),
+    /// as opposed to answering about the numbers; these failures open its circuit breaker.
+    public var isCourierFailure: Bool {
+        guard !results.isEmpty else { return false }
+        return results.values.allSatisfy { outcome in
+            guard case .failed(let error) = outcome else { return false }
+            switch error {
+            case .transport(.cancelled), .rateLimited: return false
+            case .transport, .unauthorized, .badResponse, .adapter: return true
+            case .http(let status, _): return status >= 500
+            }
+        }
     }
 
     /// The same error for every number of the batch.

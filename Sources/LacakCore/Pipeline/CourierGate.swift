@@ -1,23 +1,39 @@
-/// Paces the requests to one courier: a token bucket for its rate limit, and pauses the
-/// courier asks for with `Retry-After`.
+/// Paces the requests to one courier: a token bucket for its rate limit, the pauses it asks
+/// for with `Retry-After`, and a circuit breaker that backs off when it keeps failing.
 ///
 /// The bucket is kept as a generic cell rate algorithm: each admission reserves the next free
 /// slot and returns how long to wait for it, so waiting happens outside the actor and requests
-/// go out in arrival order at exactly the configured rate.
+/// go out in arrival order at exactly the configured rate. Each courier has its own gate, so a
+/// courier that is down or slow never holds up another.
 public actor CourierGate {
     private let interval: Double?
     private let burst: Int
+    private let initialBackoff: Double
+    private let maxBackoff: Double
+    /// Failed batches in a row that open the circuit.
+    static let failureThreshold = 5
     private let clock = ContinuousClock()
     private var theoreticalArrival: ContinuousClock.Instant
     private var pausedUntil: ContinuousClock.Instant
+    private var consecutiveFailures = 0
+    private var backoffLevel = 0
 
-    /// `rate` requests per second (nil: unlimited) with up to `burst` at once.
-    public init(rate: Double?, burst: Int) {
+    /// `rate` requests per second (nil: unlimited) with up to `burst` at once; after
+    /// `failureThreshold` failed batches in a row the courier is paused for `initialBackoff`,
+    /// doubling (with ±10% jitter) up to `maxBackoff` while it keeps failing.
+    public init(rate: Double?, burst: Int, initialBackoff: Double = 60, maxBackoff: Double = 3600) {
         self.interval = rate.map { 1 / $0 }
         self.burst = max(1, burst)
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
         let now = clock.now
         theoreticalArrival = now
         pausedUntil = now
+    }
+
+    /// The gate for a courier's settings.
+    public init(courier: CourierSettings, daemon: DaemonSettings) {
+        self.init(rate: courier.rateLimit, burst: courier.burst, initialBackoff: daemon.initialBackoff.seconds, maxBackoff: daemon.maxBackoff.seconds)
     }
 
     /// What a request should do.
@@ -52,6 +68,28 @@ public actor CourierGate {
     public func pause(seconds: Double) {
         let until = clock.now + .seconds(seconds)
         if until > pausedUntil { pausedUntil = until }
+    }
+
+    /// Records how a batch went; returns the pause in seconds when this failure opened the circuit.
+    @discardableResult
+    public func record(failure: Bool) -> Double? {
+        guard failure else {
+            consecutiveFailures = 0
+            backoffLevel = 0
+            return nil
+        }
+        // Requests sent before the circuit opened keep failing for a while; they say nothing new.
+        guard pausedUntil <= clock.now else { return nil }
+        consecutiveFailures += 1
+        guard consecutiveFailures >= Self.failureThreshold else { return nil }
+        var seconds = initialBackoff
+        for _ in 0..<min(backoffLevel, 30) { seconds *= 2 }
+        seconds = min(seconds, maxBackoff) * Double.random(in: 0.9...1.1)
+        backoffLevel += 1
+        // Half open: after the pause, one more failure opens the circuit again, for longer.
+        consecutiveFailures = Self.failureThreshold - 1
+        pause(seconds: seconds)
+        return seconds
     }
 }
 

@@ -9,6 +9,8 @@ public struct OrderUpdater: Sendable {
     let courierNames: [String: String]
     let schedules: [String: PollSchedule]
     let defaultSchedule: PollSchedule
+    let stallAfter: Double
+    let dispatchDeadline: Double
 
     public init(config: LacakConfig) {
         directory = CourierDirectory(couriers: config.couriers)
@@ -16,6 +18,8 @@ public struct OrderUpdater: Sendable {
         courierNames = directory.names
         defaultSchedule = PollSchedule(daemon: config.daemon, courier: nil)
         schedules = Dictionary(config.couriers.map { ($0.id, PollSchedule(daemon: config.daemon, courier: $0)) }, uniquingKeysWith: { first, _ in first })
+        stallAfter = config.daemon.stallAfter.seconds
+        dispatchDeadline = config.daemon.dispatchDeadline.seconds
     }
 
     /// What applying one input did.
@@ -36,9 +40,11 @@ public struct OrderUpdater: Sendable {
             order.courierID = directory.resolve(record.courier)?.id
             order.meta = record.meta
             order.nextCheck = order.isTrackable ? now : nil
+            order.lastEventAt = order.trackingNumber != nil ? now : nil
+            watchDispatch(&order, now: now)
             try transaction.insert(order)
             effect.created = true
-            effect.notifications = try recordChange(of: &order, from: nil, event: nil, in: transaction, now: now)
+            effect.notifications = try recordChange(of: order, from: nil, event: nil, in: transaction, now: now)
             return effect
         }
         let before = order
@@ -58,6 +64,7 @@ public struct OrderUpdater: Sendable {
             order.failures = 0
             order.lastError = nil
             order.confirmations = 0
+            order.lastEventAt = now
             if order.courierID == nil { order.courierID = directory.resolve(order.courierCode)?.id }
         }
         order.view = OrderView.derive(shop: order.shopStatus, carrier: order.carrier.status, hasTracking: order.trackingNumber != nil)
@@ -66,12 +73,13 @@ public struct OrderUpdater: Sendable {
         } else if order.trackingNumber != before.trackingNumber || (before.nextCheck == nil && !order.carrier.status.isFinal && order.carrier.status != .expired) {
             order.nextCheck = now
         }
+        watchDispatch(&order, now: now)
         guard order != before else { return effect }
         order.updatedAt = now
         try transaction.update(order)
         effect.changed = true
         if order.view != old.view || order.carrier.status != old.carrier {
-            effect.notifications = try recordChange(of: &order, from: old, event: nil, in: transaction, now: now)
+            effect.notifications = try recordChange(of: order, from: old, event: nil, in: transaction, now: now)
         }
         return effect
     }
@@ -88,12 +96,12 @@ public struct OrderUpdater: Sendable {
         let schedule = order.courierID.flatMap { schedules[$0] } ?? defaultSchedule
         let old = (carrier: order.carrier.status, view: order.view)
         let wasFinal = order.carrier.status.isFinal
-        order.lastChecked = now
         order.updatedAt = now
         var deciding: TrackingEvent?
 
         switch outcome {
         case .found(let report):
+            order.lastChecked = now
             let known = try transaction.eventFingerprints(order.orderID)
             let progress = ShipmentProgress(current: order.carrier, knownFingerprints: known, incoming: report.events)
             try transaction.insertEvents(progress.newEvents, orderID: order.orderID, seenAt: now)
@@ -103,23 +111,30 @@ public struct OrderUpdater: Sendable {
             deciding = progress.decidingEvent
             order.failures = 0
             order.lastError = nil
+            if wasFinal, order.carrier.status.isFinal { order.confirmations += 1 }
+            expireIfStalled(&order, now: now)
             order.nextCheck = schedule.nextAfterSuccess(status: order.carrier.status, wasFinal: wasFinal, now: now, random: random)
         case .notFound(let message):
+            order.lastChecked = now
             if order.carrier.status == .pending { order.carrier.reason = .notFound }
             order.failures = 0
             order.lastError = "not found" + (message.map { ": \($0)" } ?? "")
+            expireIfStalled(&order, now: now)
             order.nextCheck = schedule.nextAfterSuccess(status: order.carrier.status, wasFinal: wasFinal, now: now, random: random)
         case .failed(let error):
+            order.lastChecked = now
             order.failures += 1
             order.lastError = error.description
             order.nextCheck = schedule.nextAfterFailure(failures: order.failures, retryAfter: retryAfter, now: now, random: random)
+        case .deferred(let seconds):
+            order.nextCheck = now.adding(seconds: seconds)
         }
-        if wasFinal, order.carrier.status.isFinal, case .found = outcome { order.confirmations += 1 }
         order.view = OrderView.derive(shop: order.shopStatus, carrier: order.carrier.status, hasTracking: true)
+        watchDispatch(&order, now: now)
         try transaction.update(order)
         if order.carrier.status != old.carrier || order.view != old.view {
             effect.changed = true
-            effect.notifications = try recordChange(of: &order, from: old, event: deciding, in: transaction, now: now)
+            effect.notifications = try recordChange(of: order, from: old, event: deciding, in: transaction, now: now)
         }
         return effect
     }
@@ -134,17 +149,61 @@ public struct OrderUpdater: Sendable {
         try transaction.update(order)
     }
 
-    /// Stores a change and its notifications; returns how many notifications were queued.
-    private func recordChange(of order: inout OrderRecord, from old: (carrier: CarrierStatus, view: OrderView)?, event: TrackingEvent?, in transaction: StateTransaction, now: Timestamp) throws -> Int {
+    // MARK: Alerts
+
+    /// Tells the seller an order is late to ship, if its alert is due and it is still waiting.
+    public func alertLateDispatch(_ orderID: String, in transaction: StateTransaction, now: Timestamp) throws -> Effect {
+        var effect = Effect()
+        guard var order = try transaction.order(orderID), let due = order.dispatchAlertAt, due <= now else { return effect }
+        order.dispatchAlertAt = nil
+        order.updatedAt = now
+        try transaction.update(order)
+        guard order.view.seller == .readyToShip else { return effect }
+        let state = (carrier: order.carrier.status, view: order.view)
+        let change = StatusChange(orderID: orderID, at: now, old: state, new: state, kind: .lateDispatch, event: nil)
+        effect.changed = true
+        effect.notifications = try record(change, order: order, in: transaction)
+        return effect
+    }
+
+    /// Starts the late-dispatch clock when an order becomes Ready to Ship; stops it when it leaves.
+    private func watchDispatch(_ order: inout OrderRecord, now: Timestamp) {
+        if order.view.seller == .readyToShip {
+            if order.readySince == nil {
+                order.readySince = now
+                order.dispatchAlertAt = now.adding(seconds: dispatchDeadline)
+            }
+        } else {
+            order.readySince = nil
+            order.dispatchAlertAt = nil
+        }
+    }
+
+    /// Gives up on a shipment that has shown nothing new for `stall_after`.
+    private func expireIfStalled(_ order: inout OrderRecord, now: Timestamp) {
+        guard !order.carrier.status.isFinal, order.carrier.status != .expired else { return }
+        let since = order.lastEventAt ?? order.createdAt
+        guard Double(now.milliseconds - since.milliseconds) / 1000 > stallAfter else { return }
+        order.carrier = CarrierState(status: .expired, reason: .stalled, statusTime: now)
+    }
+
+    /// Stores a status change and its notifications; returns how many notifications were queued.
+    private func recordChange(of order: OrderRecord, from old: (carrier: CarrierStatus, view: OrderView)?, event: TrackingEvent?, in transaction: StateTransaction, now: Timestamp) throws -> Int {
         let new = (carrier: order.carrier.status, view: order.view)
         let change = StatusChange(orderID: order.orderID, at: now, old: old, new: new,
                                   kind: NotificationKind.forChange(from: old, to: new), event: event)
+        return try record(change, order: order, in: transaction)
+    }
+
+    private func record(_ change: StatusChange, order: OrderRecord, in transaction: StateTransaction) throws -> Int {
+        var change = change
+        change.notifications = change.kind.map { composer.recipients(of: $0).count } ?? 0
         let changeID = try transaction.record(change)
         let courierName = order.courierID.flatMap { courierNames[$0] }
         let notifications = composer.compose(change, changeID: changeID, order: order, courierName: courierName)
         for notification in notifications {
             try transaction.enqueue(changeID: changeID, orderID: order.orderID, kind: change.kind!, audience: notification.audience,
-                                    fileName: notification.fileName, payload: notification.payload, createdAt: now)
+                                    fileName: notification.fileName, payload: notification.payload, createdAt: change.at)
         }
         return notifications.count
     }

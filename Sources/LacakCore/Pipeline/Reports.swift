@@ -20,6 +20,8 @@ public struct CourierTally: Sendable, Equatable {
     public var changed = 0
     public var failed = 0
     public var notFound = 0
+    /// Lookups put off because the courier is paused (Retry-After, circuit breaker).
+    public var deferred = 0
     public var requests = 0
     public var notifications = 0
     /// The first few distinct errors, for the summary.

@@ -20,7 +20,11 @@ public final class TrackingPipeline: Sendable {
     /// longer waits defer the shipment to a later round instead.
     let maxAdmissionWait: Duration
 
-    public init(config: LacakConfig, client: HTTPClient, logger: Logger, clock: @escaping @Sendable () -> Timestamp = { .now }, maxAdmissionWait: Duration = .seconds(30)) throws(PipelineError) {
+    /// Builds the pipeline for `config`. With `previous` (a config reload), the open state and the
+    /// gates of couriers whose limits did not change are kept, so a reload loses no pause or
+    /// rate-limit budget.
+    public init(config: LacakConfig, client: HTTPClient, logger: Logger, previous: TrackingPipeline? = nil,
+                clock: @escaping @Sendable () -> Timestamp = { .now }, maxAdmissionWait: Duration = .seconds(30)) throws(PipelineError) {
         self.config = config
         self.client = client
         self.logger = logger
@@ -29,7 +33,11 @@ public final class TrackingPipeline: Sendable {
         layout = SpoolLayout(root: config.daemon.spoolDirectory)
         do {
             try layout.create()
-            store = try StateStore(directory: config.daemon.stateDirectory)
+            if let previous, previous.config.daemon.stateDirectory == config.daemon.stateDirectory {
+                store = previous.store
+            } else {
+                store = try StateStore(directory: config.daemon.stateDirectory)
+            }
         } catch let error as SpoolError {
             throw .spool(error)
         } catch let error as StoreError {
@@ -45,7 +53,12 @@ public final class TrackingPipeline: Sendable {
             } catch {
                 throw .adapter(courier: courier.id, error)
             }
-            gates[courier.id] = CourierGate(rate: courier.rateLimit, burst: courier.burst)
+            if let previous, let old = previous.config.courier(id: courier.id), let gate = previous.gates[courier.id],
+               old.rateLimit == courier.rateLimit, old.burst == courier.burst {
+                gates[courier.id] = gate
+            } else {
+                gates[courier.id] = CourierGate(courier: courier, daemon: config.daemon)
+            }
         }
         self.adapters = adapters
         self.gates = gates
@@ -94,14 +107,19 @@ public final class TrackingPipeline: Sendable {
         return report
     }
 
+    /// Whether `incoming/` holds files to read (a directory listing, no parsing).
+    public func hasPendingIntake() -> Bool {
+        !scanner.pendingFiles().isEmpty
+    }
+
     // MARK: Polling
 
-    /// Polls the shipments due now, or every one still being tracked when `all`.
-    public func pollDue(all: Bool = false, limit: Int = 10_000_000) async -> PollReport {
+    /// Polls the shipments due now (at most `limit`), or every one still tracked when `all`.
+    public func pollDue(all: Bool = false, limit: Int = 10_000_000, stop: StopToken = StopToken()) async -> PollReport {
         let now = clock()
         do {
             let due = try await store.read("find due shipments") { try $0.dueShipments(now: now, all: all, limit: limit) }
-            return await poll(due)
+            return await poll(due, stop: stop)
         } catch {
             var report = PollReport()
             report.errors.append(error.description)
@@ -110,17 +128,30 @@ public final class TrackingPipeline: Sendable {
         }
     }
 
+    /// The shipments due within `lookahead` seconds, at most `limit`, grouped by the courier that
+    /// polls them ("" for none), leaving out the couriers in `excluding`.
+    public func dueShipments(limit: Int, lookahead: Double = 0, excluding: Set<String> = []) async throws(StoreError) -> [String: [DueShipment]] {
+        let horizon = clock().adding(seconds: lookahead)
+        let due = try await store.read("find due shipments") { try $0.dueShipments(now: horizon, all: false, limit: limit, excluding: excluding) }
+        return Dictionary(grouping: due) { courierID(for: $0) ?? "" }
+    }
+
+    /// The enabled courier that polls a shipment, if any.
+    func courierID(for shipment: DueShipment) -> String? {
+        if let id = shipment.courierID, adapters[id] != nil { return id }
+        return updater.directory.resolve(shipment.courierCode).map(\.id)
+    }
+
     /// Polls these shipments: each courier's share goes through its own workers, paced by its
-    /// gate, and results are committed (and published) in batches as they arrive.
-    public func poll(_ shipments: [DueShipment]) async -> PollReport {
+    /// gate, and results are committed (and published) in batches as they arrive. Once `stop`
+    /// is raised no new request starts; those in flight finish and are committed.
+    public func poll(_ shipments: [DueShipment], stop: StopToken = StopToken()) async -> PollReport {
         let started = ContinuousClock.now
         var report = PollReport()
         var byCourier: [String: [DueShipment]] = [:]
         var unassigned: [DueShipment] = []
         for shipment in shipments {
-            let courierID = shipment.courierID.flatMap { adapters[$0] != nil ? $0 : nil }
-                ?? updater.directory.resolve(shipment.courierCode)?.id
-            if let courierID, adapters[courierID] != nil {
+            if let courierID = courierID(for: shipment), adapters[courierID] != nil {
                 byCourier[courierID, default: []].append(shipment)
             } else {
                 unassigned.append(shipment)
@@ -129,15 +160,20 @@ public final class TrackingPipeline: Sendable {
         if !unassigned.isEmpty {
             report.unassigned = unassigned.count
             await postponeUnassigned(unassigned, report: &report)
+            do {
+                try await publish()
+            } catch {
+                report.errors.append(error.description)
+            }
         }
 
         let sink = ResultSink()
-        let committer = Task { await self.commitResults(from: sink) }
+        let committer = Task { await self.commitResults(from: sink, stop: stop) }
         await withTaskGroup(of: Void.self) { group in
             for (courierID, list) in byCourier {
                 guard let adapter = adapters[courierID], let gate = gates[courierID] else { continue }
                 group.addTask {
-                    await self.pollCourier(courierID, adapter: adapter, gate: gate, shipments: list, sink: sink)
+                    await self.pollCourier(courierID, adapter: adapter, gate: gate, shipments: list, sink: sink, stop: stop)
                 }
             }
         }
@@ -152,7 +188,7 @@ public final class TrackingPipeline: Sendable {
     }
 
     /// Runs one courier's workers over its shipments.
-    private func pollCourier(_ courierID: String, adapter: any CourierAdapter, gate: CourierGate, shipments: [DueShipment], sink: ResultSink) async {
+    private func pollCourier(_ courierID: String, adapter: any CourierAdapter, gate: CourierGate, shipments: [DueShipment], sink: ResultSink, stop: StopToken) async {
         // Orders that share a tracking number are looked up once; a batch asks for one courier code.
         var byQuery: [TrackingQuery: [DueShipment]] = [:]
         var queriesByCode: [String: [TrackingQuery]] = [:]
@@ -178,23 +214,31 @@ public final class TrackingPipeline: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
                 group.addTask {
-                    while let batch = queue.next() {
+                    while !stop.isRaised, let batch = queue.next() {
                         var outcome: BatchOutcome
                         switch await gate.admit(maxWait: maxWait) {
                         case .deferred(let seconds):
-                            outcome = .failed(batch, .rateLimited(retryAfter: seconds), requests: 0)
-                            outcome.retryAfter = seconds
+                            var results: [String: TrackingOutcome] = [:]
+                            for query in batch { results[query.trackingNumber] = .deferred(seconds: seconds) }
+                            outcome = BatchOutcome(results: results, requests: 0)
                         case .proceed(let wait):
                             if wait > .zero { try? await Task.sleep(for: wait) }
+                            if stop.isRaised { return }
                             outcome = await adapter.track(batch, using: client)
                             if let seconds = outcome.retryAfter {
                                 await gate.pause(seconds: seconds)
                                 logger.warning("\(courierID): courier asked to wait \(seconds)s (Retry-After)")
                             }
+                            if let pause = await gate.record(failure: outcome.isCourierFailure) {
+                                logger.warning("\(courierID): \(CourierGate.failureThreshold) failed requests in a row; pausing this courier for \(Int(pause))s")
+                            }
                         }
+                        stop.beat()
                         var items: [ResultSink.Item] = []
                         for query in batch {
                             let result = outcome.results[query.trackingNumber] ?? .failed(.badResponse("no result for this number"))
+                            // A transfer aborted by shutdown says nothing about the shipment: it stays due.
+                            if case .failed(.transport(.cancelled)) = result { continue }
                             for shipment in byQueryCopy[query] ?? [] {
                                 items.append(ResultSink.Item(shipment: shipment, courierID: courierID, outcome: result, retryAfter: outcome.retryAfter))
                             }
@@ -216,7 +260,7 @@ public final class TrackingPipeline: Sendable {
     }
 
     /// The single committer: applies results in one transaction per batch, then publishes.
-    private func commitResults(from sink: ResultSink) async -> CommitSummary {
+    private func commitResults(from sink: ResultSink, stop: StopToken) async -> CommitSummary {
         var summary = CommitSummary()
         let updater = updater
         while let items = await sink.take(limit: 2000) {
@@ -239,6 +283,8 @@ public final class TrackingPipeline: Sendable {
                     case .failed(let error):
                         tally.failed += 1
                         tally.note(error.description)
+                    case .deferred:
+                        tally.deferred += 1
                     }
                     summary.tallies[item.courierID] = tally
                 }
@@ -248,6 +294,7 @@ public final class TrackingPipeline: Sendable {
                 logger.error("\(error)")
                 continue
             }
+            stop.beat()
             CrashPoint.reached("poll.after-commit")
             do {
                 _ = try await publish()
@@ -278,12 +325,63 @@ public final class TrackingPipeline: Sendable {
         }
     }
 
+    // MARK: Alerts and scheduling
+
+    /// Raises the late-dispatch alerts that are due.
+    @discardableResult
+    public func raiseDueAlerts() async -> Int {
+        let updater = updater
+        let now = clock()
+        do {
+            // Most calls find nothing: look before taking the write lock.
+            let due = try await store.read("find late-dispatch alerts") { try $0.dueDispatchAlerts(now: now, limit: 10_000) }
+            guard !due.isEmpty else { return 0 }
+            return try await store.write("raise late-dispatch alerts") { transaction in
+                var notifications = 0
+                for orderID in due {
+                    notifications += try updater.alertLateDispatch(orderID, in: transaction, now: now).notifications
+                }
+                return notifications
+            }
+        } catch {
+            logger.error("\(error)")
+            return 0
+        }
+    }
+
+    /// When the next poll or alert is due, leaving out the couriers in `excluding`; nil when
+    /// nothing is scheduled.
+    public func nextWakeup(excluding: Set<String> = []) async throws(StoreError) -> Timestamp? {
+        try await store.read("find the next due time") { try $0.nextWakeup(excluding: excluding) }
+    }
+
     // MARK: Publishing
 
     /// Writes stale snapshots and delivers pending notifications (exactly once).
     @discardableResult
     public func publish() async throws(SpoolError) -> SpoolPublisher.Report {
         try await offload { [publisher] () throws(SpoolError) -> SpoolPublisher.Report in try publisher.publish() }
+    }
+
+    /// Re-resolves which courier polls each tracked shipment, after the configuration changed
+    /// (a reload, or a restart with another config); shipments that had none and now have one
+    /// become due at once. Returns how many shipments moved.
+    @discardableResult
+    public func reassignCouriers() async -> Int {
+        let directory = updater.directory
+        let now = clock()
+        do {
+            return try await store.write("reassign couriers") { transaction in
+                var moved = 0
+                for code in try transaction.activeCourierCodes() {
+                    moved += try transaction.assign(courierCode: code, to: directory.resolve(code)?.id, now: now)
+                }
+                return moved
+            }
+        } catch {
+            logger.error("\(error)")
+            return 0
+        }
     }
 
     /// Removes partial files left by a crash; run once at start.
@@ -308,6 +406,24 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
 }
 
 import Synchronization
+
+/// Steers a running poll from outside: raised to make it stop starting new requests (graceful
+/// shutdown), and beaten by the poll as it makes progress (the daemon's watchdog reads it).
+public final class StopToken: Sendable {
+    private let state = Mutex((raised: false, lastBeat: ContinuousClock.now))
+
+    public init() {}
+
+    public var isRaised: Bool { state.withLock { $0.raised } }
+
+    public func raise() { state.withLock { $0.raised = true } }
+
+    /// Records progress: a request answered, a batch committed.
+    public func beat() { state.withLock { $0.lastBeat = ContinuousClock.now } }
+
+    /// Time since the last progress.
+    public var sinceLastBeat: Duration { ContinuousClock.now - state.withLock { $0.lastBeat } }
+}
 
 /// Hands out batches to a courier's workers, each exactly once.
 final class WorkQueue: Sendable {

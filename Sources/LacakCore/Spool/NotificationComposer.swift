@@ -30,15 +30,20 @@ public struct NotificationComposer: Sendable {
         public var payload: [UInt8]
     }
 
+    /// The audiences that get a notification of `kind`: the configured ones whose text is not empty.
+    public func recipients(of kind: NotificationKind) -> [Audience] {
+        let text = templates.text(kind, locale: locale)
+        return audiences.filter { !text.body(for: $0).isEmpty }
+    }
+
     /// The notifications of `change` (stored as `changeID`) for `order`.
     public func compose(_ change: StatusChange, changeID: Int64, order: OrderRecord, courierName: String?) -> [Notification] {
         guard let kind = change.kind else { return [] }
         let text = templates.text(kind, locale: locale)
         let values = placeholderValues(change: change, order: order, courierName: courierName)
         var notifications: [Notification] = []
-        for audience in audiences {
+        for audience in recipients(of: kind) {
             let bodyTemplate = text.body(for: audience)
-            guard !bodyTemplate.isEmpty else { continue }
             let title = Template(text.title).render { values[$0] }
             let body = Template(bodyTemplate).render { values[$0] }
             let id = Self.paddedID(changeID) + "-" + audience.rawValue
@@ -85,10 +90,19 @@ public struct NotificationComposer: Sendable {
             "tracking_number": order.trackingNumber ?? "-",
             "event": eventText.isEmpty ? change.new.view.buyer.label : Self.trimmingFinalPeriod(eventText),
             "location": change.event?.location ?? "",
-            "time": HumanTime.format(change.event?.time ?? change.at, zone: zone, locale: locale),
+            "time": HumanTime.format(Self.referenceTime(change: change, order: order), zone: zone, locale: locale),
             "status": change.new.view.buyer.label,
             "reason": order.carrier.reason?.rawValue.replacingOccurrences(of: "_", with: " ") ?? "",
         ]
+    }
+
+    /// The moment `{time}` names: since when for alerts, the event's time for status changes.
+    private static func referenceTime(change: StatusChange, order: OrderRecord) -> Timestamp {
+        switch change.kind {
+        case .trackingStalled: return order.lastEventAt ?? order.createdAt
+        case .lateDispatch: return order.readySince ?? change.at
+        default: return change.event?.time ?? change.at
+        }
     }
 
     /// Templates end sentences themselves; a courier text ending in "." would double it.

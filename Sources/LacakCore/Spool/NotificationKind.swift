@@ -10,6 +10,10 @@ public enum NotificationKind: String, Sendable, CaseIterable, Codable {
     case orderCancelled = "order_cancelled"
     case returnInProgress = "return_in_progress"
     case orderReturned = "order_returned"
+    /// No new courier event for `stall_after`: the shipment is `expired` and polling stops.
+    case trackingStalled = "tracking_stalled"
+    /// An alert, not a status change: Ready to Ship for longer than `dispatch_deadline`.
+    case lateDispatch = "late_dispatch"
 
     /// The notification a status change produces, or nil when it is not worth telling anyone
     /// (a new hub scan, `info_received`).
@@ -30,6 +34,7 @@ public enum NotificationKind: String, Sendable, CaseIterable, Codable {
         }
         if new.carrier != old.carrier {
             switch new.carrier {
+            case .expired: return .trackingStalled
             case .outForDelivery: return .outForDelivery
             case .failedAttempt: return .deliveryFailed
             case .availableForPickup: return .readyForPickup

@@ -122,6 +122,14 @@ enum BuiltInTemplates {
             return NotificationText(title: "Store Update: Order Returned",
                                     buyer: "Your returned order {order_id} has arrived back at the seller.",
                                     seller: "Order {order_id} has been returned to you.")
+        case .trackingStalled:
+            return NotificationText(title: "Store Update: Tracking Stalled",
+                                    buyer: "",
+                                    seller: "Order {order_id} ({courier} {tracking_number}) has shown no tracking update since {time}; lacak has stopped polling it. Please check with the courier.")
+        case .lateDispatch:
+            return NotificationText(title: "Store Update: Late Dispatch",
+                                    buyer: "",
+                                    seller: "Order {order_id} has been ready to ship since {time} and has not been handed to the courier yet.")
         }
     }
 
@@ -167,6 +175,14 @@ enum BuiltInTemplates {
             return NotificationText(title: "Store Update: Pesanan Dikembalikan",
                                     buyer: "Pesanan {order_id} yang kamu kembalikan telah sampai di penjual.",
                                     seller: "Pesanan {order_id} telah dikembalikan kepadamu.")
+        case .trackingStalled:
+            return NotificationText(title: "Store Update: Pelacakan Terhenti",
+                                    buyer: "",
+                                    seller: "Pesanan {order_id} ({courier} {tracking_number}) tidak ada pembaruan pelacakan sejak {time}; lacak berhenti memantaunya. Silakan cek ke kurir.")
+        case .lateDispatch:
+            return NotificationText(title: "Store Update: Terlambat Dikirim",
+                                    buyer: "",
+                                    seller: "Pesanan {order_id} siap dikirim sejak {time} tetapi belum diserahkan ke kurir.")
         }
     }
 }

@@ -26,6 +26,10 @@ public struct OrderRecord: Sendable, Equatable {
     /// Polls that failed in a row.
     public var failures: Int
     public var lastError: String?
+    /// When the seller view became Ready to Ship (cleared when it leaves it).
+    public var readySince: Timestamp?
+    /// When to tell the seller the order is late to ship; nil when no alert is pending.
+    public var dispatchAlertAt: Timestamp?
     /// Bumped on every change; the snapshot file is current when `writtenVersion` matches.
     public var version: Int64
     public var writtenVersion: Int64
@@ -49,6 +53,8 @@ public struct OrderRecord: Sendable, Equatable {
         self.confirmations = 0
         self.failures = 0
         self.lastError = nil
+        self.readySince = nil
+        self.dispatchAlertAt = nil
         self.version = 1
         self.writtenVersion = 0
     }
@@ -76,6 +82,8 @@ public struct OrderRecord: Sendable, Equatable {
         confirmations = row["confirmations"]
         failures = row["failures"]
         lastError = row["last_error"]
+        readySince = (row["ready_since"] as Int64?).map(Timestamp.init(milliseconds:))
+        dispatchAlertAt = (row["dispatch_alert_at"] as Int64?).map(Timestamp.init(milliseconds:))
         version = row["version"]
         writtenVersion = row["written_version"]
     }
@@ -89,7 +97,8 @@ public struct OrderRecord: Sendable, Equatable {
             "created_at": createdAt.milliseconds, "updated_at": updatedAt.milliseconds,
             "last_event_at": lastEventAt?.milliseconds, "last_checked": lastChecked?.milliseconds,
             "next_check": nextCheck?.milliseconds, "confirmations": confirmations, "failures": failures,
-            "last_error": lastError, "version": version, "written_version": writtenVersion,
+            "last_error": lastError, "ready_since": readySince?.milliseconds, "dispatch_alert_at": dispatchAlertAt?.milliseconds,
+            "version": version, "written_version": writtenVersion,
         ]
     }
 
@@ -109,14 +118,17 @@ public struct StatusChange: Sendable, Equatable {
     /// The notification this change produces, if any.
     public var kind: NotificationKind?
     public var event: TrackingEvent?
+    /// Notification files owed for this change (one per audience that gets this kind).
+    public var notifications: Int
 
-    public init(orderID: String, at: Timestamp, old: (carrier: CarrierStatus, view: OrderView)?, new: (carrier: CarrierStatus, view: OrderView), kind: NotificationKind?, event: TrackingEvent?) {
+    public init(orderID: String, at: Timestamp, old: (carrier: CarrierStatus, view: OrderView)?, new: (carrier: CarrierStatus, view: OrderView), kind: NotificationKind?, event: TrackingEvent?, notifications: Int = 0) {
         self.orderID = orderID
         self.at = at
         self.old = old
         self.new = new
         self.kind = kind
         self.event = event
+        self.notifications = notifications
     }
 
     public static func == (lhs: StatusChange, rhs: StatusChange) -> Bool {

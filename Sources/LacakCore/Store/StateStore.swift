@@ -107,10 +107,13 @@ public final class StateStore: Sendable {
                     confirmations INTEGER NOT NULL DEFAULT 0,
                     failures INTEGER NOT NULL DEFAULT 0,
                     last_error TEXT,
+                    ready_since INTEGER,
+                    dispatch_alert_at INTEGER,
                     version INTEGER NOT NULL DEFAULT 1,
                     written_version INTEGER NOT NULL DEFAULT 0
                 );
                 CREATE INDEX orders_next_check ON orders(next_check) WHERE next_check IS NOT NULL;
+                CREATE INDEX orders_dispatch_alert ON orders(dispatch_alert_at) WHERE dispatch_alert_at IS NOT NULL;
                 CREATE INDEX orders_unwritten ON orders(order_id) WHERE version > written_version;
 
                 CREATE TABLE events (
@@ -126,6 +129,8 @@ public final class StateStore: Sendable {
                     PRIMARY KEY (order_id, fingerprint)
                 ) WITHOUT ROWID;
 
+                -- Every change of an order's status, and every alert about an order (late
+                -- dispatch) with its status unchanged; `notifications` files are owed for it.
                 CREATE TABLE status_changes (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     order_id TEXT NOT NULL,
@@ -137,7 +142,8 @@ public final class StateStore: Sendable {
                     old_seller TEXT,
                     new_seller TEXT NOT NULL,
                     kind TEXT,
-                    event_fingerprint TEXT
+                    event_fingerprint TEXT,
+                    notifications INTEGER NOT NULL DEFAULT 0
                 );
                 CREATE INDEX status_changes_order ON status_changes(order_id);
 

@@ -33,10 +33,10 @@ public struct StateTransaction {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO orders (order_id, shop_status, courier_code, courier_id, tracking_number, service, carrier_status,
                 carrier_reason, status_time, buyer_status, seller_status, meta, created_at, updated_at, last_event_at,
-                last_checked, next_check, confirmations, failures, last_error, version, written_version)
+                last_checked, next_check, confirmations, failures, last_error, ready_since, dispatch_alert_at, version, written_version)
             VALUES (:order_id, :shop_status, :courier_code, :courier_id, :tracking_number, :service, :carrier_status,
                 :carrier_reason, :status_time, :buyer_status, :seller_status, :meta, :created_at, :updated_at, :last_event_at,
-                :last_checked, :next_check, :confirmations, :failures, :last_error, :version, :written_version)
+                :last_checked, :next_check, :confirmations, :failures, :last_error, :ready_since, :dispatch_alert_at, :version, :written_version)
             """)
         try statement.execute(arguments: order.arguments)
     }
@@ -49,18 +49,27 @@ public struct StateTransaction {
                 carrier_reason = :carrier_reason, status_time = :status_time, buyer_status = :buyer_status,
                 seller_status = :seller_status, meta = :meta, updated_at = :updated_at, last_event_at = :last_event_at,
                 last_checked = :last_checked, next_check = :next_check, confirmations = :confirmations,
-                failures = :failures, last_error = :last_error, version = version + 1
+                failures = :failures, last_error = :last_error, ready_since = :ready_since,
+                dispatch_alert_at = :dispatch_alert_at, version = version + 1
             WHERE order_id = :order_id
             """)
         try statement.execute(arguments: order.arguments)
     }
 
-    /// Shipments due at `now` (or every one still being polled when `all`), earliest first.
-    public func dueShipments(now: Timestamp, all: Bool, limit: Int) throws -> [DueShipment] {
-        let sql = all
-            ? "SELECT order_id, tracking_number, courier_code, courier_id FROM orders WHERE next_check IS NOT NULL ORDER BY next_check LIMIT ?"
-            : "SELECT order_id, tracking_number, courier_code, courier_id FROM orders WHERE next_check <= ? ORDER BY next_check LIMIT ?"
-        let arguments: StatementArguments = all ? [limit] : [now.milliseconds, limit]
+    /// Shipments due at `now` (or every one still being polled when `all`), earliest first,
+    /// leaving out those of the couriers in `excluding` ("" stands for shipments without one).
+    public func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String> = []) throws -> [DueShipment] {
+        var sql = "SELECT order_id, tracking_number, courier_code, courier_id FROM orders WHERE "
+        var arguments: StatementArguments = []
+        if all {
+            sql += "next_check IS NOT NULL"
+        } else {
+            sql += "next_check <= ?"
+            arguments += [now.milliseconds]
+        }
+        sql += Self.exclusion(excluding, arguments: &arguments)
+        sql += " ORDER BY next_check LIMIT ?"
+        arguments += [limit]
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         var due: [DueShipment] = []
         while let row = try rows.next() {
@@ -79,6 +88,50 @@ public struct StateTransaction {
     public func markWritten(_ orderID: String, version: Int64) throws {
         let statement = try db.cachedStatement(sql: "UPDATE orders SET written_version = ? WHERE order_id = ? AND written_version < ?")
         try statement.execute(arguments: [version, orderID, version])
+    }
+
+    /// The earliest moment any work is due: a poll or a dispatch alert; nil when nothing is scheduled.
+    ///
+    /// Both come from partial indexes, so this costs the same with ten or a million idle orders.
+    public func nextWakeup(excluding: Set<String> = []) throws -> Timestamp? {
+        var arguments: StatementArguments = []
+        let filter = Self.exclusion(excluding, arguments: &arguments)
+        let poll = try Int64.fetchOne(db, sql: "SELECT MIN(next_check) FROM orders WHERE next_check IS NOT NULL" + filter, arguments: arguments)
+        let alert = try Int64.fetchOne(db, sql: "SELECT MIN(dispatch_alert_at) FROM orders WHERE dispatch_alert_at IS NOT NULL")
+        return [poll, alert].compactMap { $0 }.min().map(Timestamp.init(milliseconds:))
+    }
+
+    /// The SQL condition leaving out the couriers in `excluding`; "" stands for no courier.
+    private static func exclusion(_ excluding: Set<String>, arguments: inout StatementArguments) -> String {
+        var sql = ""
+        let ids = excluding.filter { !$0.isEmpty }.sorted()
+        if !ids.isEmpty {
+            sql += " AND (courier_id IS NULL OR courier_id NOT IN (" + Array(repeating: "?", count: ids.count).joined(separator: ",") + "))"
+            arguments += StatementArguments(ids)
+        }
+        if excluding.contains("") { sql += " AND courier_id IS NOT NULL" }
+        return sql
+    }
+
+    /// The courier codes of shipments still being tracked (nil: orders that named none).
+    public func activeCourierCodes() throws -> [String?] {
+        try String?.fetchAll(db, sql: "SELECT DISTINCT courier_code FROM orders WHERE next_check IS NOT NULL")
+    }
+
+    /// Points the tracked shipments with this courier code at `courierID`; shipments that had
+    /// no courier become due at `now`. Returns how many changed.
+    public func assign(courierCode: String?, to courierID: String?, now: Timestamp) throws -> Int {
+        try db.execute(sql: """
+            UPDATE orders SET next_check = CASE WHEN courier_id IS NULL AND ? IS NOT NULL THEN ? ELSE next_check END,
+                courier_id = ?, version = version + 1
+            WHERE courier_code IS ? AND next_check IS NOT NULL AND courier_id IS NOT ?
+            """, arguments: [courierID, now.milliseconds, courierID, courierCode, courierID])
+        return db.changesCount
+    }
+
+    /// Orders whose late-dispatch alert is due.
+    public func dueDispatchAlerts(now: Timestamp, limit: Int) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE dispatch_alert_at <= ? ORDER BY dispatch_alert_at LIMIT ?", arguments: [now.milliseconds, limit])
     }
 
     /// Shipments that will be polled again.
@@ -126,13 +179,13 @@ public struct StateTransaction {
     /// Stores a status change; returns its id, which names its notifications.
     public func record(_ change: StatusChange) throws -> Int64 {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO status_changes (order_id, at, old_carrier, new_carrier, old_buyer, new_buyer, old_seller, new_seller, kind, event_fingerprint)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO status_changes (order_id, at, old_carrier, new_carrier, old_buyer, new_buyer, old_seller, new_seller, kind, event_fingerprint, notifications)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
             change.orderID, change.at.milliseconds, change.old?.carrier.rawValue, change.new.carrier.rawValue,
             change.old?.view.buyer.rawValue, change.new.view.buyer.rawValue, change.old?.view.seller.rawValue,
-            change.new.view.seller.rawValue, change.kind?.rawValue, change.event?.fingerprint,
+            change.new.view.seller.rawValue, change.kind?.rawValue, change.event?.fingerprint, change.notifications,
         ])
         return db.lastInsertedRowID
     }

@@ -228,8 +228,12 @@ final class CurlMultiDriver: Sendable {
             check(caFile.withCString { lacak_easy_setopt_string(easy, CURLOPT_CAINFO, $0) })
         }
         check(lacak_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
-        // Wait for a multiplexable connection rather than opening a new one per request.
-        check(lacak_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1))
+        // Over TLS a server may offer HTTP/2: wait for a multiplexable connection rather than
+        // opening one per request. Plain http is HTTP/1.1 only, where waiting would just queue
+        // a request behind another one's busy connection.
+        if lower.hasPrefix("https://") {
+            check(lacak_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1))
+        }
         check(lacak_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
         check("".withCString { lacak_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, $0) })
         check(HTTPClient.userAgent.withCString { lacak_easy_setopt_string(easy, CURLOPT_USERAGENT, $0) })

@@ -19,11 +19,8 @@ struct BinderbyteDialect: Dialect {
 
     let formatter = LocalTimeFormatter(zone: "Asia/Jakarta")
 
-    func install(on server: HTTPServer, book: ShipmentBook, apiKey: String?) async {
-        await server.appendRoute("GET /v1/track") { request in
-            book.count(path: "/v1/track")
-            return self.track(request, book: book, apiKey: apiKey)
-        }
+    func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)] {
+        [("GET /v1/track", { request in self.track(request, book: book, apiKey: apiKey) })]
     }
 
     func track(_ request: HTTPRequest, book: ShipmentBook, apiKey: String?) -> HTTPResponse {

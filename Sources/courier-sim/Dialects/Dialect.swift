@@ -3,34 +3,41 @@ import Foundation
 
 /// One courier API's request and response shapes, served from the simulator's timelines.
 ///
-/// Dialects know only how an API speaks; what happens to a parcel lives in `Timeline`, so one
-/// story can be told in every dialect.
+/// Dialects know only how an API speaks; what happens to a parcel lives in `Timeline`, and
+/// faults and quotas live in `FaultPlan`, so one story can be told in every dialect.
 protocol Dialect: Sendable {
     /// The name used on the command line (`--dialect`).
     static var name: String { get }
-    /// Adds the API's routes.
-    func install(on server: HTTPServer, book: ShipmentBook, apiKey: String?) async
+    /// The API's routes (`"GET /v1/track"`) and their handlers.
+    func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)]
 }
 
 /// Helpers every dialect uses.
 enum SimResponse {
     static func json(_ object: Any, status: Int = 200, headers: [String: String] = [:]) -> HTTPResponse {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return raw(data, status: status, contentType: "application/json", headers: headers)
+    }
+
+    static func raw(_ body: Data, status: Int, contentType: String, headers: [String: String] = [:]) -> HTTPResponse {
         var httpHeaders = HTTPHeaders()
-        httpHeaders[.contentType] = "application/json"
+        httpHeaders[.contentType] = contentType
         for (name, value) in headers { httpHeaders[HTTPHeader(name)] = value }
-        return HTTPResponse(statusCode: HTTPStatusCode(status, phrase: phrase(status)), headers: httpHeaders, body: data)
+        return HTTPResponse(statusCode: HTTPStatusCode(status, phrase: phrase(status)), headers: httpHeaders, body: body)
     }
 
     static func phrase(_ status: Int) -> String {
         switch status {
         case 200: return "OK"
+        case 301: return "Moved Permanently"
+        case 302: return "Found"
         case 400: return "Bad Request"
         case 401: return "Unauthorized"
         case 403: return "Forbidden"
         case 404: return "Not Found"
         case 429: return "Too Many Requests"
         case 500: return "Internal Server Error"
+        case 502: return "Bad Gateway"
         case 503: return "Service Unavailable"
         default: return "Status"
         }

@@ -39,13 +39,20 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
 /// Reads a pipe to its end on a background thread.
 final class DataCollector: @unchecked Sendable {
     // @unchecked: `data` is written by the reading thread only, and read after `done` is
-    // signalled, which orders the two.
+    // signalled, which orders the two; `partial` is guarded by `lock`.
     private var data = Data()
+    private var partial = Data()
+    private let lock = NSLock()
     private let done = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { partial.append(chunk) }
+            }
+            data = lock.withLock { partial }
             done.signal()
         }
     }
@@ -53,6 +60,11 @@ final class DataCollector: @unchecked Sendable {
     func finish() -> String {
         done.wait()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// What has been read so far, without waiting for the end.
+    func snapshot() -> String {
+        lock.withLock { String(decoding: partial, as: UTF8.self) }
     }
 }
 

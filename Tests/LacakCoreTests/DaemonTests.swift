@@ -1,0 +1,235 @@
+import Foundation
+import GRDB
+import Testing
+@testable import LacakCore
+
+/// The daemon as a child process against courier-sim: real signals, a real notify socket.
+@Suite(.serialized) struct DaemonTests {
+    /// Fast cadence for a simulator running ten hours per second.
+    static let fastPolling = """
+        jitter = 0
+        intake_rescan = "1s"
+        shutdown_timeout = "8s"
+        [daemon.poll_interval]
+        pending = "1s"
+        info_received = "1s"
+        in_transit = "1s"
+        out_for_delivery = "1s"
+        failed_attempt = "1s"
+        exception = "1s"
+        returning = "1s"
+        final_confirmation = "1s"
+        """
+
+    final class Running {
+        let directory = TestDirectory("daemon")
+        let notify: NotifySocket
+        let process: BackgroundProcess
+        let configPath: String
+
+        init(config: (TestDirectory) throws -> String, watchdogMicroseconds: Int = 1_000_000) throws {
+            notify = try NotifySocket(directory: directory)
+            configPath = try directory.write("lacak.toml", try config(directory))
+            var environment = TestConfig.environment
+            environment["NOTIFY_SOCKET"] = notify.path
+            environment["WATCHDOG_USEC"] = String(watchdogMicroseconds)
+            process = try BackgroundProcess(Binaries.lacakd, ["run", "--config", configPath, "--log-level", "debug"], environment: environment)
+            try notify.waitFor("READY=1") { $0 == "READY=1" }
+        }
+
+        func drop(_ name: String, _ text: String) throws {
+            // Written beside and renamed in, as intake writers should.
+            let temporary = try directory.write("spool/incoming/.\(name).part", text)
+            try FileManager.default.moveItem(atPath: temporary, toPath: directory.join("spool/incoming/" + name))
+        }
+
+        func snapshot(_ orderID: String) -> JSONValue? {
+            guard let text = try? directory.read("spool/orders/\(orderID).json") else { return nil }
+            return try? JSONParser().parse(text)
+        }
+
+        func carrierStatus(_ orderID: String) -> String? {
+            snapshot(orderID)?["status"]?["carrier"]?.stringValue
+        }
+
+        func waitUntil(timeout: Double = 60, _ description: String, _ condition: () -> Bool) throws {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if condition() { return }
+                usleep(100_000)
+            }
+            throw TestFailure("timed out waiting for \(description); daemon log:\n\(log)")
+        }
+
+        var log: String { process.stderrCollector.snapshot() }
+
+        func notifications() throws -> [JSONValue] {
+            try directory.list("spool/notifications/new").map { try JSONParser().parse(try directory.read("spool/notifications/new/" + $0)) }
+        }
+    }
+
+    @Test func tracksDroppedOrdersAndSpeaksSystemd() throws {
+        let sim = try CourierSimProcess(speed: 36_000, scenarios: ["JX10001": "delivered", "JT10002": "returned"])
+        let daemon = try Running { directory in
+            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
+        }
+        try daemon.drop("orders.jsonl", """
+            {"order_id": "D-1", "tracking_number": "JX10001", "courier": "jne", "status": "AWAITING_COLLECTION"}
+            {"order_id": "D-2", "tracking_number": "JT10002", "courier": "jnt"}
+            """)
+        try daemon.waitUntil("D-1 delivered and D-2 returned") {
+            daemon.carrierStatus("D-1") == "delivered" && daemon.carrierStatus("D-2") == "returned"
+        }
+        let titles = try daemon.notifications().filter { $0["audience"]?.stringValue == "buyer" && $0["order_id"]?.stringValue == "D-1" }.compactMap { $0["title"]?.stringValue }
+        #expect(titles.first == "Store Update: Order Created")
+        #expect(titles.last == "Store Update: Order Delivered")
+
+        try daemon.notify.waitFor("WATCHDOG=1") { $0 == "WATCHDOG=1" }
+        try daemon.notify.waitFor("a STATUS= line") { $0.hasPrefix("STATUS=tracking ") }
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+        let lines = daemon.notify.lines
+        #expect(lines.first == "READY=1")
+        #expect(lines.contains("STOPPING=1"))
+        #expect(lines.contains { $0.hasPrefix("STATUS=tracking") && $0.contains("courier") })
+    }
+
+    @Test func reloadsConfigOnHangupAndKeepsRunningOnBrokenConfig() throws {
+        let sim = try CourierSimProcess(speed: 36_000, scenarios: ["JT20001": "delivered", "JX20002": "delivered"])
+        let onlyJNE = { (directory: TestDirectory) in
+            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
+                .replacingOccurrences(of: "codes = [\"jne\", \"jnt\", \"sicepat\"]", with: "codes = [\"jne\"]")
+        }
+        let daemon = try Running(config: onlyJNE)
+        // No courier serves J&T yet: the order waits, unassigned.
+        try daemon.drop("a.json", #"{"order_id": "R-1", "tracking_number": "JT20001", "courier": "jnt"}"#)
+        try daemon.waitUntil("R-1 to be looked at") { daemon.snapshot("R-1")?["last_error"]?.stringValue?.contains("no configured courier") == true }
+        #expect(daemon.carrierStatus("R-1") == "pending")
+
+        // A second courier for J&T, then SIGHUP.
+        let second = TestConfig.binderbyte(port: sim.port, root: daemon.directory.path, courierID: "second")
+            .components(separatedBy: "[[courier]]")[1]
+            .replacingOccurrences(of: "codes = [\"jne\", \"jnt\", \"sicepat\"]", with: "codes = [\"jnt\"]")
+        try daemon.directory.write("lacak.toml", onlyJNE(daemon.directory) + "\n[[courier]]" + second)
+        daemon.process.signal(SIGHUP)
+        try daemon.notify.waitFor("RELOADING=1") { $0 == "RELOADING=1" }
+        try daemon.waitUntil("R-1 delivered through the new courier") { daemon.carrierStatus("R-1") == "delivered" }
+        #expect(daemon.snapshot("R-1")?["courier"]?["id"] == .string("second"))
+
+        // A broken config is refused; the daemon keeps working with the last good one.
+        try daemon.directory.write("lacak.toml", "[daemon]\nspool_dir = 42\n")
+        let readyBefore = daemon.notify.lines.filter { $0 == "READY=1" }.count
+        daemon.process.signal(SIGHUP)
+        try daemon.waitUntil("the reload error in the log") { daemon.log.contains("reload failed, keeping the running configuration") }
+        #expect(daemon.log.contains("lacak.toml:2: daemon.spool_dir: expected a string, found a number"))
+        try daemon.notify.waitFor("READY=1 after the failed reload") { _ in daemon.notify.lines.filter { $0 == "READY=1" }.count > readyBefore }
+        try daemon.drop("b.json", #"{"order_id": "R-2", "tracking_number": "JX20002", "courier": "jne"}"#)
+        try daemon.waitUntil("R-2 delivered after the failed reload") { daemon.carrierStatus("R-2") == "delivered" }
+        #expect(daemon.process.process.isRunning)
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+    }
+
+    @Test func stopsMidPollWithoutLosingOrDuplicating() throws {
+        // Every answer takes 1.5 s; SIGTERM arrives while requests are in flight.
+        let sim = try CourierSimProcess(speed: 36_000, extra: ["--fault", "delay:1.5"])
+        let daemon = try Running { directory in
+            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
+                .replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = 4")
+        }
+        let orders = (1...12).map { #"{"order_id": "S-\#($0)", "tracking_number": "JX3000\#(String(format: "%02d", $0))", "courier": "jne"}"# }
+        try daemon.drop("orders.jsonl", orders.joined(separator: "\n"))
+        try daemon.waitUntil("requests in flight") { (try? sim.requestCount()) ?? 0 >= 2 }
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+        #expect(daemon.log.contains("letting requests in flight finish"))
+
+        // Everything accepted is in state, every owed notification is delivered exactly once.
+        let store = try StateStore(directory: daemon.directory.join("state"))
+        #expect(try store.readNow("count") { try $0.orderCount() } == 12)
+        #expect(try store.readNow("pending") { try $0.pendingOutboxCount() } == 0)
+        let owed = try store.readNow("owed") { try Int.fetchOne($0.db, sql: "SELECT SUM(notifications) FROM status_changes") ?? -1 }
+        let files = daemon.directory.list("spool/notifications/new")
+        #expect(files.count == owed)
+        let ids = try daemon.notifications().compactMap { $0["id"]?.stringValue }
+        #expect(Set(ids).count == ids.count)
+        #expect(try store.integrityCheck() == "ok")
+        #expect(daemon.directory.list("spool/notifications/tmp").isEmpty)
+    }
+
+    @Test func obeysRetryAfterToTheSecond() throws {
+        // Two lookups per 3-second window; the third gets 429 with Retry-After.
+        let sim = try CourierSimProcess(speed: 36_000, extra: ["--quota", "2/3"])
+        let daemon = try Running { directory in
+            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
+                .replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = 1")
+        }
+        try daemon.drop("orders.jsonl", (1...6).map { #"{"order_id": "Q-\#($0)", "tracking_number": "JX4000\#($0)0", "courier": "jne"}"# }.joined(separator: "\n"))
+        try daemon.waitUntil(timeout: 40, "a 429 and the lookups after it") {
+            let log = (try? sim.requestLog()) ?? []
+            guard let limited = log.firstIndex(where: { $0.status == 429 }) else { return false }
+            return log[(limited + 1)...].contains { $0.status == 200 }
+        }
+        let log = try sim.requestLog()
+        let limited = try #require(log.firstIndex { $0.status == 429 })
+        let retryAfter = try #require(log[limited].retryAfter)
+        let next = try #require(log[(limited + 1)...].first)
+        let gap = next.time - log[limited].time
+        // Nothing before Retry-After has passed, and not much after it.
+        #expect(gap >= Double(retryAfter) - 0.05, "asked again after \(gap)s, Retry-After was \(retryAfter)s")
+        #expect(gap < Double(retryAfter) + 1.5, "waited \(gap)s for a Retry-After of \(retryAfter)s")
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+    }
+
+    @Test func aFailingCourierDoesNotDelayAnother() throws {
+        let good = try CourierSimProcess(speed: 36_000, scenarios: ["JX50001": "delivered", "JX50002": "delivered"])
+        let bad = try CourierSimProcess(speed: 36_000, extra: ["--fault", "hang"])
+        let daemon = try Running { directory in
+            let healthy = TestConfig.binderbyte(port: good.port, root: directory.path, courierID: "good", extraDaemon: Self.fastPolling)
+                .replacingOccurrences(of: "codes = [\"jne\", \"jnt\", \"sicepat\"]", with: "codes = [\"jne\"]")
+            let broken = TestConfig.binderbyte(port: bad.port, root: directory.path, courierID: "bad")
+                .components(separatedBy: "[[courier]]")[1]
+                .replacingOccurrences(of: "codes = [\"jne\", \"jnt\", \"sicepat\"]", with: "codes = [\"jnt\"]")
+                .replacingOccurrences(of: "timeout = \"5s\"", with: "timeout = \"4s\"")
+            return healthy + "\n[[courier]]" + broken
+        }
+        let stuck = (1...20).map { #"{"order_id": "B-\#($0)", "tracking_number": "JT600\#(String(format: "%02d", $0))", "courier": "jnt"}"# }
+        try daemon.drop("bad.jsonl", stuck.joined(separator: "\n"))
+        try daemon.waitUntil("the bad courier's orders taken in") { daemon.log.contains("20 record(s) accepted") }
+        usleep(300_000)
+        let started = Date()
+        try daemon.drop("good.jsonl", """
+            {"order_id": "G-1", "tracking_number": "JX50001", "courier": "jne"}
+            {"order_id": "G-2", "tracking_number": "JX50002", "courier": "jne"}
+            """)
+        // The simulator delivers in under a second; the bad courier's 4 s timeouts must not matter.
+        try daemon.waitUntil(timeout: 20, "the good courier's orders delivered") {
+            daemon.carrierStatus("G-1") == "delivered" && daemon.carrierStatus("G-2") == "delivered"
+        }
+        #expect(Date().timeIntervalSince(started) < 4, "good orders took \(Date().timeIntervalSince(started))s; log:\n\(daemon.log)")
+        // The bad courier's circuit opened: it is not asked about every one of its 20 shipments.
+        try daemon.waitUntil(timeout: 20, "the circuit breaker") { daemon.log.contains("pausing this courier") }
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.waitForExit(timeout: 30) == 0)
+    }
+}
+
+extension CourierSimProcess {
+    struct LoggedRequest {
+        var time: Double
+        var status: Int
+        var retryAfter: Int?
+    }
+
+    /// The simulator's request log (tracking requests only).
+    func requestLog() throws -> [LoggedRequest] {
+        let data = try Data(contentsOf: URL(string: baseURL + "/_sim/requests")!)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let entries = object?["requests"] as? [[String: Any]] ?? []
+        return entries.compactMap { entry in
+            guard let time = entry["time"] as? Double, let status = entry["status"] as? Int else { return nil }
+            return LoggedRequest(time: time, status: status, retryAfter: entry["retry_after"] as? Int)
+        }
+    }
+}
