@@ -1,7 +1,8 @@
 # lacak — shipment-tracking aggregation daemon.
-#   make demo    build, start courier-sim, track the demo orders to delivery, show notifications
-#   make test    build and run the test suite
-# Both install the Debian packages they need (libcurl4-openssl-dev, libsqlite3-dev) when missing.
+#   make demo     build, start courier-sim, track the demo orders to delivery, show notifications
+#   make test     build and run the test suite (and check the systemd unit when systemd-analyze is there)
+#   make install  release binary, systemd unit, sysusers/tmpfiles entries, example config
+# They install the Debian packages they need (libcurl4-openssl-dev, libsqlite3-dev) when missing.
 
 SWIFT        ?= swift
 DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev
@@ -10,8 +11,14 @@ DEMO_PORT    := 18231
 DEMO_SPEED   := 5400
 DEMO_DIR     := .demo
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+SYSCONFDIR   ?= /etc
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR  ?= $(PREFIX)/lib/tmpfiles.d
 
-.PHONY: all deps build test demo clean
+.PHONY: all deps build test check-unit demo install release clean
 
 all: build
 
@@ -28,6 +35,45 @@ build: deps
 test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	@$(MAKE) --no-print-directory check-unit
+
+# systemd-analyze verify (no warnings) and security (exposure 2.0 or lower) on the unit as
+# `make install` writes it, installed under a scratch prefix with the debug binary; skipped with
+# a notice where systemd-analyze is missing.
+check-unit:
+	@if ! command -v systemd-analyze >/dev/null 2>&1; then echo "check-unit: systemd-analyze not found, skipped"; exit 0; fi; \
+	set -e; root=$$(mktemp -d); trap 'rm -rf "$$root"' EXIT; \
+	install -D -m 0755 $(BIN)/lacakd "$$root/bin/lacakd"; \
+	$(MAKE) --no-print-directory -s install-files PREFIX="$$root" SYSCONFDIR="$$root/etc" >/dev/null; \
+	unit="$$root/lib/systemd/system/lacakd.service"; \
+	out=$$(systemd-analyze verify "$$unit" 2>&1) || { echo "$$out"; exit 1; }; \
+	if [ -n "$$out" ]; then echo "systemd-analyze verify warned:"; echo "$$out"; exit 1; fi; \
+	echo "check-unit: systemd-analyze verify: no warnings"; \
+	score=$$(systemd-analyze security --offline=true "$$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p'); \
+	echo "check-unit: systemd-analyze security exposure $$score (must be 2.0 or lower)"; \
+	awk -v s="$$score" 'BEGIN { exit !(s != "" && s <= 2.0) }'
+
+# A release binary with the Swift runtime linked in, so the target machine needs no Swift.
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product lacakd
+
+install: release
+	install -D -s -m 0755 .build/release/lacakd $(DESTDIR)$(PREFIX)/bin/lacakd
+	@$(MAKE) --no-print-directory install-files
+	@echo "installed; next: systemd-sysusers, systemd-tmpfiles --create, edit $(SYSCONFDIR)/lacak/lacak.toml, systemctl enable --now lacakd"
+
+# Units, sysusers/tmpfiles entries and the example config (an existing config is kept).
+install-files:
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/lacak
+	sed 's#/usr/local/bin/lacakd#$(PREFIX)/bin/lacakd#g' systemd/lacakd.service > $(DESTDIR)$(UNITDIR)/lacakd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/lacakd.service
+	install -m 0644 systemd/lacak.sysusers $(DESTDIR)$(SYSUSERSDIR)/lacak.conf
+	install -m 0644 systemd/lacak.tmpfiles $(DESTDIR)$(TMPFILESDIR)/lacak.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/lacak/lacak.toml ]; then \
+		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/lacak/lacak.toml"; \
+	else \
+		install -m 0640 config/lacak.toml $(DESTDIR)$(SYSCONFDIR)/lacak/lacak.toml; \
+	fi
 
 # The demo: courier-sim speaks Binderbyte's API on 127.0.0.1:$(DEMO_PORT), an hour of courier
 # time per real second and a bit; lacakd --check runs a round every second until every parcel

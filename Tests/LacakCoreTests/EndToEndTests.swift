@@ -135,6 +135,14 @@ import Testing
         #expect(try runProcess(Binaries.lacakd, ["validate", "--config", setup.configPath]).status == 78, "the API key env variable is unset")
         #expect(try runProcess(Binaries.lacakd, ["validate", "--skip-secrets", "--config", setup.configPath]).status == 0)
         #expect(try runProcess(Binaries.lacakd, ["--check", "--bogus"]).status == 64)
+
+        // Logs for journald: a priority prefix and no timestamp; or one JSON object per line.
+        let journald = try runProcess(Binaries.lacakd, ["validate", "--config", broken], environment: ["JOURNAL_STREAM": "8:12345"])
+        #expect(journald.stderr.hasPrefix("<3>\(broken):2: daemon.spool_dir"), "\(journald.stderr)")
+        let json = try runProcess(Binaries.lacakd, ["validate", "--log-format", "json", "--config", broken])
+        let line = try JSONParser().parse(String(json.stderr.split(separator: "\n").first ?? ""))
+        #expect(line["level"] == .string("error"))
+        #expect(line["message"]?.stringValue?.contains("daemon.spool_dir") == true)
     }
 
     /// A crash at each step between commit and delivery, then a normal run: every notification

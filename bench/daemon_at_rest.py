@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""The daemon at rest and at start: CPU per minute and resident memory with N shipments in
+state and none due, and the time to READY=1.
+
+Usage: bench/daemon_at_rest.py [--shipments N] [--minutes M] [--binary PATH]
+Defaults: 100,000 shipments, 2 minutes (LACAK_BENCH_SHIPMENTS, LACAK_BENCH_MINUTES).
+Prints one JSON object per run on stdout; run from the repository root after
+`swift build -c release`.
+"""
+import argparse
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def write_config(root):
+    config = f"""
+[daemon]
+spool_dir = "{root}/spool"
+state_dir = "{root}/state"
+
+[[courier]]
+id = "idle"
+adapter = "json"
+endpoint = "http://127.0.0.1:9"
+codes = ["jne"]
+[courier.request]
+path = "/track?awb={{tracking_number}}"
+[courier.response]
+events = "events[*]"
+event_time = "time"
+event_description = "text"
+"""
+    path = os.path.join(root, "lacak.toml")
+    with open(path, "w") as handle:
+        handle.write(config)
+    return path
+
+
+def seed(binary, config, root, count):
+    """Creates the schema with lacakd itself, then adds `count` tracked shipments due tomorrow."""
+    subprocess.run([binary, "--check", "--config", config], check=True, capture_output=True)
+    now_ms = int(time.time() * 1000)
+    database = sqlite3.connect(os.path.join(root, "state", "state.sqlite"))
+    rows = (
+        (f"BENCH-{i:07d}", "awaiting_collection", "jne", "idle", f"JX{i:010d}", "in_transit",
+         "in_transit", "in_shipping", now_ms, now_ms, now_ms + 86_400_000 + i, 1, 1)
+        for i in range(count)
+    )
+    database.executemany(
+        "INSERT INTO orders (order_id, shop_status, courier_code, courier_id, tracking_number, carrier_status,"
+        " buyer_status, seller_status, created_at, updated_at, next_check, version, written_version)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    database.commit()
+    database.close()
+
+
+def run(binary, count, minutes):
+    with tempfile.TemporaryDirectory(prefix="lacak-rest-") as root:
+        config = write_config(root)
+        started = time.time()
+        seed(binary, config, root, count)
+        seeding = time.time() - started
+        notify_path = os.path.join(root, "notify.sock")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        listener.bind(notify_path)
+        environment = dict(os.environ, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC="30000000")
+        launched = time.time()
+        daemon = subprocess.Popen([binary, "run", "--config", config, "--log-level", "warning"],
+                                  env=environment, stderr=subprocess.PIPE)
+        listener.settimeout(60)
+        ready = None
+        while ready is None:
+            message = listener.recv(4096).decode()
+            if "READY=1" in message.split("\n"):
+                ready = time.time() - launched
+        time.sleep(2)
+        cpu_start = cpu_seconds(daemon.pid)
+        samples = [rss_mib(daemon.pid)]
+        end = time.time() + minutes * 60
+        while time.time() < end:
+            time.sleep(min(10, max(0.1, end - time.time())))
+            samples.append(rss_mib(daemon.pid))
+        cpu = cpu_seconds(daemon.pid) - cpu_start
+        daemon.terminate()
+        status = daemon.wait(timeout=60)
+        return {
+            "shipments": count,
+            "seed_seconds": round(seeding, 1),
+            "ready_seconds": round(ready, 3),
+            "minutes": minutes,
+            "cpu_seconds_per_minute": round(cpu / minutes, 4),
+            "rss_mib_start": round(samples[0], 1),
+            "rss_mib_end": round(samples[-1], 1),
+            "rss_mib_max": round(max(samples), 1),
+            "exit_status": status,
+        }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shipments", type=int, default=int(os.environ.get("LACAK_BENCH_SHIPMENTS", "100000")))
+    parser.add_argument("--minutes", type=float, default=float(os.environ.get("LACAK_BENCH_MINUTES", "2")))
+    parser.add_argument("--binary", default=".build/release/lacakd")
+    arguments = parser.parse_args()
+    if not os.access(arguments.binary, os.X_OK):
+        sys.exit(f"{arguments.binary} not found; run `swift build -c release` first")
+    print(json.dumps(run(arguments.binary, arguments.shipments, arguments.minutes)))
+
+
+if __name__ == "__main__":
+    main()
