@@ -39,7 +39,8 @@ struct CourierSim: AsyncParsableCommand {
     @Option(help: "At most N tracking requests per SECONDS window (N/SECONDS); beyond it 429 with Retry-After.")
     var quota: String?
 
-    static let dialectNames = [BinderbyteDialect.name]
+    static let dialectNames = [BinderbyteDialect.name, RajaOngkirDialect.name, KomerceDialect.name, SeventeenTrackDialect.name,
+                               AfterShipDialect.name, EasyPostDialect.name]
 
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be positive") }
@@ -67,11 +68,16 @@ struct CourierSim: AsyncParsableCommand {
         }
         let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: .disabled)
         await installControlRoutes(on: server, book: book)
-        let injector = FaultInjector(plan: try FaultPlan(faults: fault, quota: quota), book: book)
         let chosen: any Dialect
         switch dialect {
+        case RajaOngkirDialect.name: chosen = RajaOngkirDialect()
+        case KomerceDialect.name: chosen = KomerceDialect()
+        case SeventeenTrackDialect.name: chosen = SeventeenTrackDialect(book: book)
+        case AfterShipDialect.name: chosen = AfterShipDialect(book: book)
+        case EasyPostDialect.name: chosen = EasyPostDialect(book: book)
         default: chosen = BinderbyteDialect()
         }
+        let injector = FaultInjector(plan: try FaultPlan(faults: fault, quota: quota), book: book, dialect: chosen)
         for (route, handler) in chosen.routes(book: book, apiKey: apiKey) {
             await server.appendRoute(HTTPRoute(stringLiteral: route), handler: injector.wrap(route, handler))
         }

@@ -70,11 +70,13 @@ final class FaultInjector: Sendable {
 
     let plan: FaultPlan
     let book: ShipmentBook
+    let dialect: any Dialect
     private let window = Mutex(Window())
 
-    init(plan: FaultPlan, book: ShipmentBook) {
+    init(plan: FaultPlan, book: ShipmentBook, dialect: any Dialect) {
         self.plan = plan
         self.book = book
+        self.dialect = dialect
     }
 
     func wrap(_ route: String, _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> @Sendable (HTTPRequest) async throws -> HTTPResponse {
@@ -99,7 +101,7 @@ final class FaultInjector: Sendable {
                 return max(1, Int((window.start + quota.window - now).rounded(.up)))
             }
             if let wait {
-                return SimResponse.json(["status": 429, "message": "Too many requests, slow down"], status: 429, headers: ["Retry-After": String(wait)])
+                return dialect.quotaExceeded(retryAfter: wait)
             }
         }
         var roll = Double.random(in: 0..<1)

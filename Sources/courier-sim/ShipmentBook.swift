@@ -13,6 +13,7 @@ final class ShipmentBook: Sendable {
         var requests = 0
         var requestsByPath: [String: Int] = [:]
         var log: [(time: Double, path: String, status: Int, retryAfter: Int?)] = []
+        var registered: Set<String> = []
     }
 
     let speed: Double
@@ -54,6 +55,15 @@ final class ShipmentBook: Sendable {
                 return fields
             }
         }
+    }
+
+    /// Registers a number with an API that needs it (17TRACK, AfterShip); false when it was already.
+    func register(_ number: String, dialect: String) -> Bool {
+        state.withLock { $0.registered.insert(dialect + "/" + number).inserted }
+    }
+
+    func isRegistered(_ number: String, dialect: String) -> Bool {
+        state.withLock { $0.registered.contains(dialect + "/" + number) }
     }
 
     func force(_ awb: String, _ scenario: Scenario) {

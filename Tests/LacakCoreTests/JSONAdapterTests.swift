@@ -3,7 +3,8 @@ import Testing
 @testable import LacakCore
 
 @Suite struct JSONAdapterTests {
-    func adapter(_ toml: String = TestConfig.binderbyte(port: 9, root: "/tmp/x")) throws -> JSONAdapter {
+    func adapter(_ toml: String? = nil) throws -> JSONAdapter {
+        let toml = try toml ?? TestConfig.inlineBinderbyte(port: 9, root: "/tmp/x")
         let config = try ConfigLoader(environment: ["LACAK_TEST_API_KEY": "k&y=1"]).load(text: toml, path: "/tmp/t.toml")
         return try JSONAdapter(settings: config.couriers[0], defaultZone: config.daemon.timeZone)
     }
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func buildsBatchBodies() throws {
-        let toml = TestConfig.binderbyte(port: 9, root: "/tmp/x", extraCourier: "batch_size = 40").replacingOccurrences(
+        let toml = try TestConfig.inlineBinderbyte(port: 9, root: "/tmp/x").replacingOccurrences(of: "batch_size = 1", with: "batch_size = 40").replacingOccurrences(
             of: "path = \"/v1/track?api_key={api_key}&courier={courier_code}&awb={tracking_number}\"",
             with: """
                 method = "POST"
@@ -111,7 +112,7 @@ import Testing
     }
 
     @Test func readsSeparateDateAndTimeFields() throws {
-        let toml = TestConfig.binderbyte(port: 9, root: "/tmp/x")
+        let toml = try TestConfig.inlineBinderbyte(port: 9, root: "/tmp/x")
             .replacingOccurrences(of: "shipments = \"data\"", with: "shipments = \"result\"")
             .replacingOccurrences(of: "tracking_number = \"summary.awb\"", with: "tracking_number = \"summary.waybill_number\"")
             .replacingOccurrences(of: "events = \"history[*]\"", with: "events = \"manifest[*]\"")

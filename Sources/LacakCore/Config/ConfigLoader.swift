@@ -44,19 +44,26 @@ public struct ConfigLoader: Sendable {
         } catch {
             throw ConfigError(file: path, message: "TOML syntax error: \(error)")
         }
-        let json = table.convert(to: .json)
         let lines = TOMLLineIndex(source: text)
+        let directory = (path as NSString).deletingLastPathComponent
+        let userTree: JSONValue
+        do {
+            userTree = try JSONParser(maxDepth: 256).parse(table.convert(to: .json))
+        } catch {
+            throw ConfigError(file: path, message: "cannot read the TOML tree: \(error)")
+        }
+        let configuredData = userTree["daemon"]?["data_dir"]?.stringValue.map { Self.absolute($0, relativeTo: directory) }
+        let library = PresetLibrary(directories: PresetLibrary.searchPath(configured: configuredData, configDirectory: directory))
+        let (tree, presets) = try Self.applyPresets(userTree, library: library, file: path, lines: lines)
         var file: ConfigFile
         do {
-            file = try JSONDecoder().decode(ConfigFile.self, from: Data(json.utf8))
+            file = try JSONDecoder().decode(ConfigFile.self, from: Data(JSONWriter(pretty: false).bytes(tree)))
         } catch let error as DecodingError {
-            let tree = try? JSONParser().parse(json)
-            throw Self.configError(error, file: path, lines: lines, tree: tree)
+            throw Self.locate(error, file: path, lines: lines, userTree: userTree, tree: tree, presets: presets)
         } catch {
             throw ConfigError(file: path, message: "\(error)")
         }
-
-        let directory = (path as NSString).deletingLastPathComponent
+        file.daemon.dataDirectories = library.directories
         file.daemon.spoolDirectory = Self.absolute(file.daemon.spoolDirectory, relativeTo: directory)
         file.daemon.stateDirectory = Self.absolute(file.daemon.stateDirectory, relativeTo: directory)
         for index in file.courier.indices {
@@ -126,6 +133,87 @@ public struct ConfigLoader: Sendable {
         }
         if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError { return "no such file" }
         return nsError.localizedDescription
+    }
+
+    /// Lays each courier's preset under it; returns the merged tree and the preset of each courier index.
+    static func applyPresets(_ tree: JSONValue, library: PresetLibrary, file: String, lines: TOMLLineIndex) throws(ConfigError) -> (JSONValue, [Int: PresetLibrary.Preset]) {
+        guard case .object(var root) = tree, let couriers = root["courier"]?.arrayValue else { return (tree, [:]) }
+        var presets: [Int: PresetLibrary.Preset] = [:]
+        var merged: [JSONValue] = []
+        for (index, courier) in couriers.enumerated() {
+            guard case .object(var table) = courier, let nameValue = table["preset"] else {
+                merged.append(courier)
+                continue
+            }
+            let keyPath = ["courier[\(index)]", "preset"]
+            guard let name = nameValue.stringValue else {
+                throw ConfigError(file: file, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."), message: "expected a string, found \(nameValue.kindName)")
+            }
+            do {
+                let preset = try library.load(name)
+                table.members.removeAll { $0.key == "preset" }
+                merged.append(PresetLibrary.merge(preset: preset.table, user: .object(table)))
+                presets[index] = preset
+            } catch {
+                switch error {
+                case .notFound:
+                    let known = library.available
+                    throw ConfigError(file: file, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."),
+                                      message: "no preset '\(name)' in \(library.directories.map { $0 + "/couriers" }.joined(separator: ", "))" + (known.isEmpty ? "" : "; available: \(known.joined(separator: ", "))"))
+                case .invalid(let problem):
+                    throw problem
+                }
+            }
+        }
+        if let index = root.members.firstIndex(where: { $0.key == "courier" }) {
+            root.members[index].value = .array(merged)
+        }
+        return (.object(root), presets)
+    }
+
+    /// A decoding error located in the config file, or in the preset a courier inherited the
+    /// offending key from.
+    static func locate(_ error: DecodingError, file: String, lines: TOMLLineIndex, userTree: JSONValue, tree: JSONValue, presets: [Int: PresetLibrary.Preset]) -> ConfigError {
+        var located = configError(error, file: file, lines: lines, tree: tree)
+        let parts = located.keyPath.split(separator: ".").map(String.init)
+        guard let first = parts.first, first.hasPrefix("courier["), let close = first.firstIndex(of: "]"),
+              let index = Int(first[first.index(first.startIndex, offsetBy: 8)..<close]), let preset = presets[index],
+              let userCourier = userTree["courier"]?.arrayValue?[index]
+        else { return located }
+        // The merged status_rule list holds the user's rules first, then the preset's.
+        let userRules = userCourier["status_rule"]?.arrayValue?.count ?? 0
+        var inner = Array(parts.dropFirst())
+        var presetInner = inner
+        if let head = inner.first, head.hasPrefix("status_rule["), let position = Int(head.dropFirst(12).dropLast()) {
+            if position >= userRules {
+                presetInner[0] = "status_rule[\(position - userRules)]"
+                inner[0] = "status_rule[-1]"
+            }
+        }
+        // Blame the user's file when the key, or else its table, is theirs; the preset otherwise.
+        let fromUser = walk(userCourier, inner) != nil || (walk(preset.table, presetInner) == nil && walk(userCourier, inner.dropLast()) != nil)
+        if !fromUser {
+            located.file = preset.path
+            located.line = preset.lines.line(for: presetInner)
+            located.message += " (from preset \(preset.name), used by \(first) in \(file))"
+        }
+        return located
+    }
+
+    /// The value at a TOML key path (`response`, `status_rule[2]`, `match`) in a JSON tree.
+    private static func walk(_ root: JSONValue, _ parts: some Collection<String>) -> JSONValue? {
+        var current: JSONValue? = root
+        for part in parts {
+            if let bracket = part.firstIndex(of: "["), let end = part.firstIndex(of: "]") {
+                guard let position = Int(part[part.index(after: bracket)..<end]), let list = current?[String(part[..<bracket])]?.arrayValue,
+                      position >= 0, position < list.count else { return nil }
+                current = list[position]
+            } else {
+                current = current?[part]
+            }
+            if current == nil { return nil }
+        }
+        return current
     }
 
     /// Translates a decoding error into a located config error.

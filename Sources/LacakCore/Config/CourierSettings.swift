@@ -11,6 +11,9 @@ public struct CourierSettings: Sendable, Decodable {
     public var courierCode: String?
     /// Courier codes in intake records that this courier serves; its id always counts.
     public var codes: [String]
+    /// The API's own name for a courier code (`jnt = "190271"` for 17TRACK); codes not listed
+    /// are sent as they are.
+    public var codeMap: [String: String]
     /// Headers sent with every request, after template expansion.
     public var headers: [HeaderTemplate]
     /// Where each named secret comes from; names are usable as `{name}` in templates.
@@ -40,11 +43,18 @@ public struct CourierSettings: Sendable, Decodable {
     public var enabled: Bool
     /// Request and response mapping for `adapter = "json"`.
     public var json: JSONDialectSettings?
+    /// Status rules checked before a native adapter's built-in mapping (17track, aftership)
+    /// or applied to events an exec plugin left without a status.
+    public var statusRules: [StatusRule] = []
+    /// The program and arguments for `adapter = "exec"`; never run through a shell.
+    public var command: [String]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, name, adapter, endpoint
         case courierCode = "courier_code"
-        case codes, headers, credentials
+        case codes
+        case codeMap = "code_map"
+        case headers, credentials
         case secretParameters = "secret_params"
         case batchSize = "batch_size"
         case rateLimit = "rate_limit"
@@ -60,6 +70,7 @@ public struct CourierSettings: Sendable, Decodable {
         case enabled
         case request, response
         case statusRules = "status_rule"
+        case command
     }
 
     public init(from decoder: any Decoder) throws {
@@ -90,6 +101,7 @@ public struct CourierSettings: Sendable, Decodable {
         codes = codes.map { $0.lowercased() }
         if let courierCode, !codes.contains(courierCode.lowercased()) { codes.append(courierCode.lowercased()) }
         self.codes = codes
+        codeMap = try container.decodeIfPresent([String: String].self, forKey: .codeMap) ?? [:]
         headers = try HeaderTemplate.decodeTable(container, key: .headers)
         credentials = try container.decodeIfPresent([String: SecretReference].self, forKey: .credentials) ?? [:]
         for name in credentials.keys where !Identifiers.isTemplateName(name) {
@@ -120,15 +132,32 @@ public struct CourierSettings: Sendable, Decodable {
         }
         pollIntervals = try container.decodeIfPresent(PollIntervalOverrides.self, forKey: .pollIntervals)
         enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+        command = try container.decodeIfPresent([String].self, forKey: .command) ?? []
+        statusRules = (try container.decodeIfPresent([StatusRuleSettings].self, forKey: .statusRules) ?? []).map(\.rule)
+        if adapter != .json {
+            for key in [CodingKeys.request, .response] where container.contains(key) {
+                throw container.invalid(key, "only adapter \"json\" takes a [courier.\(key.stringValue)] table")
+            }
+        }
+        if adapter != .exec, container.contains(.command) {
+            throw container.invalid(.command, "only adapter \"exec\" runs a command")
+        }
 
         switch adapter {
+        case .exec:
+            guard let program = command.first, program.hasPrefix("/") else {
+                throw DecodingError.keyNotFound(CodingKeys.command, .init(codingPath: container.codingPath, debugDescription: "adapter \"exec\" needs `command`, a list starting with the program's absolute path"))
+            }
+        case .seventeenTrack, .afterShip:
+            guard credentials["api_key"] != nil else {
+                throw DecodingError.keyNotFound(CodingKeys.credentials, .init(codingPath: container.codingPath, debugDescription: "adapter \"\(adapter.rawValue)\" needs an `api_key` credential"))
+            }
         case .json:
             guard container.contains(.request) else { throw DecodingError.keyNotFound(CodingKeys.request, .init(codingPath: container.codingPath, debugDescription: "adapter \"json\" needs a [courier.request] table")) }
             guard container.contains(.response) else { throw DecodingError.keyNotFound(CodingKeys.response, .init(codingPath: container.codingPath, debugDescription: "adapter \"json\" needs a [courier.response] table")) }
             let request = try container.decode(JSONRequestSettings.self, forKey: .request)
             let response = try container.decode(JSONResponseSettings.self, forKey: .response)
-            let rules = try container.decodeIfPresent([StatusRuleSettings].self, forKey: .statusRules) ?? []
-            json = JSONDialectSettings(request: request, response: response, statusRules: rules.map(\.rule))
+            json = JSONDialectSettings(request: request, response: response, statusRules: statusRules)
             if request.url == nil, endpoint == nil {
                 throw container.invalid(.request, "give `endpoint` with `request.path`, or a full `request.url`")
             }
@@ -149,10 +178,11 @@ public struct CourierSettings: Sendable, Decodable {
     }
 
     /// The code to ask the API for, given the courier code an order came with: the order's own
-    /// code when this courier serves it (an aggregator serving jne and jnt), else `courier_code`.
+    /// code when this courier serves it (an aggregator serving jne and jnt), else `courier_code`;
+    /// translated through `code_map`.
     public func apiCode(forIntakeCode code: String?) -> String? {
-        if let code, code != id, codes.contains(code) { return code }
-        return courierCode
+        let chosen = code.flatMap { $0 != id && codes.contains($0) ? $0 : nil } ?? courierCode
+        return chosen.map { codeMap[$0] ?? $0 }
     }
 
     /// The zone to read this courier's local times in.
@@ -165,6 +195,12 @@ public struct CourierSettings: Sendable, Decodable {
 public enum AdapterKind: String, Sendable, CaseIterable {
     /// Declarative: request and response mapping written in the config.
     case json
+    /// A program speaking JSON on stdin and stdout, in any language.
+    case exec
+    /// 17TRACK API v2.2 (native: numbers are registered before they can be queried).
+    case seventeenTrack = "17track"
+    /// AfterShip Tracking API (native: trackings are created before they can be listed).
+    case afterShip = "aftership"
 }
 
 /// A header whose value may contain `{placeholders}`.

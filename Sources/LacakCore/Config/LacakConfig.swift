@@ -74,6 +74,9 @@ public struct DaemonSettings: Sendable, Decodable {
     public var shutdownTimeout: ConfigDuration
     /// How often the daemon scans `incoming/` even without a file-system event.
     public var intakeRescan: ConfigDuration
+    /// Where courier presets (`couriers/`) and tracking-number rules (`tracking-numbers/`)
+    /// are looked for, in order (filled by `ConfigLoader`).
+    public var dataDirectories: [String] = []
 
     public init() {
         spoolDirectory = "/var/spool/lacak"
@@ -108,6 +111,7 @@ public struct DaemonSettings: Sendable, Decodable {
         case roundSize = "round_size"
         case shutdownTimeout = "shutdown_timeout"
         case intakeRescan = "intake_rescan"
+        case dataDirectory = "data_dir"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -149,6 +153,8 @@ public struct DaemonSettings: Sendable, Decodable {
         guard (1...1_000_000).contains(roundSize) else { throw container.invalid(.roundSize, "must be between 1 and 1000000") }
         shutdownTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownTimeout) ?? shutdownTimeout
         intakeRescan = try container.decodeIfPresent(ConfigDuration.self, forKey: .intakeRescan) ?? intakeRescan
+        // Read (and resolved) by ConfigLoader before decoding, as presets depend on it.
+        _ = try container.decodeIfPresent(String.self, forKey: .dataDirectory)
         guard intakeRescan.seconds >= 0.1 else { throw container.invalid(.intakeRescan, "must be at least 100ms") }
     }
 }

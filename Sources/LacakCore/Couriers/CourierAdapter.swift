@@ -58,6 +58,8 @@ public struct BatchOutcome: Sendable {
     public var retryAfter: Double?
     /// Requests made for this batch.
     public var requests: Int
+    /// Lines for the log (a plugin's stderr), already redacted.
+    public var notes: [String] = []
 
     public init(results: [String: TrackingOutcome], retryAfter: Double? = nil, requests: Int = 1) {
         self.results = results

@@ -30,9 +30,9 @@ public struct StatusRule: Sendable {
         }
     }
 
-    /// Whether the rule applies to an event with this code and description.
-    public func matches(code: String?, description: String) -> Bool {
-        if let code, !codes.isEmpty, codes.contains(code) { return true }
+    /// Whether the rule applies to an event with these codes and this description.
+    public func matches(codes eventCodes: [String], description: String) -> Bool {
+        if !codes.isEmpty, eventCodes.contains(where: codes.contains) { return true }
         if let regex, regex.matches(description) { return true }
         return false
     }
@@ -48,7 +48,12 @@ public struct StatusRuleSet: Sendable {
 
     /// The status and reason of the first matching rule.
     public func classify(code: String?, description: String) -> (status: CarrierStatus, reason: StatusReason?)? {
-        for rule in rules where rule.matches(code: code, description: description) {
+        classify(codes: code.map { [$0] } ?? [], description: description)
+    }
+
+    /// The status and reason of the first rule matching any of `codes` or the description.
+    public func classify(codes: [String], description: String) -> (status: CarrierStatus, reason: StatusReason?)? {
+        for rule in rules where rule.matches(codes: codes, description: description) {
             return (rule.status, rule.reason)
         }
         return nil

@@ -225,6 +225,7 @@ public final class TrackingPipeline: Sendable {
                             if wait > .zero { try? await Task.sleep(for: wait) }
                             if stop.isRaised { return }
                             outcome = await adapter.track(batch, using: client)
+                            for note in outcome.notes { logger.info("\(courierID): \(note)") }
                             if let seconds = outcome.retryAfter {
                                 await gate.pause(seconds: seconds)
                                 logger.warning("\(courierID): courier asked to wait \(seconds)s (Retry-After)")

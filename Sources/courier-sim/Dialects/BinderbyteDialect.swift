@@ -19,6 +19,10 @@ struct BinderbyteDialect: Dialect {
 
     let formatter = LocalTimeFormatter(zone: "Asia/Jakarta")
 
+    func quotaExceeded(retryAfter: Int) -> HTTPResponse {
+        SimResponse.json(["status": 429, "message": "Limit request tercapai, silakan coba lagi nanti"], status: 429, headers: ["Retry-After": String(retryAfter)])
+    }
+
     func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)] {
         [("GET /v1/track", { request in self.track(request, book: book, apiKey: apiKey) })]
     }
@@ -40,9 +44,10 @@ struct BinderbyteDialect: Dialect {
         let steps = timeline.visibleSteps(elapsedMinutes: elapsed)
         let history: [[String: Any]] = steps.reversed().map { step in
             let time = start + Double(step.minutes) * 60
+            let parts = formatter.components(time)
             return [
                 "date": formatter.dateTime(time),
-                "desc": describe(step, awb: awb, timeline: timeline, courier: courier, time: time),
+                "desc": ScanTexts.describe(step, awb: awb, timeline: timeline, courier: courier, date: parts.date, clock: String(parts.time.prefix(5))),
                 "location": step.location,
             ]
         }
@@ -60,50 +65,10 @@ struct BinderbyteDialect: Dialect {
             "date": latest.map { formatter.dateTime(start + Double($0.minutes) * 60) } ?? "",
             "desc": "", "amount": String(9000 + stableHash(awb) % 20 * 1000), "weight": String(1 + stableHash(awb) % 4),
         ]
-        let detail: [String: Any] = ["origin": timeline.origin, "destination": timeline.destination, "shipper": "TOKO LACAK", "receiver": receiver(awb)]
+        let detail: [String: Any] = ["origin": timeline.origin, "destination": timeline.destination, "shipper": "TOKO LACAK", "receiver": ScanTexts.receiver(awb)]
         return SimResponse.json([
             "status": 200, "message": "Successfully tracked package",
             "data": ["summary": summary, "detail": detail, "history": history],
         ])
-    }
-
-    private func receiver(_ awb: String) -> String {
-        let names = ["BUDI", "SITI", "AGUS", "DEWI", "RINA", "ANDI", "WAYAN", "PUTRI", "FAJAR", "INDAH"]
-        return names[stableHash(awb + "#name") % names.count]
-    }
-
-    /// The scan text: JNE writes English capitals, most others Indonesian sentences.
-    private func describe(_ step: TimelineStep, awb: String, timeline: Timeline, courier: String, time: Double) -> String {
-        let place = step.location
-        if courier == "jne" || courier == "tiki" {
-            switch step.kind {
-            case .infoReceived: return "SHIPMENT RECEIVED BY JNE COUNTER OFFICER AT [\(place)]"
-            case .pickedUp: return "PICKED UP BY COURIER [\(place)]"
-            case .sortedAtOrigin: return "PROCESSED AT SORTING CENTER [\(place)]"
-            case .forwarded: return "DEPARTED FROM TRANSIT [\(place)]"
-            case .arrivedAtDestination: return "RECEIVED AT INBOUND STATION [\(place)]"
-            case .exceptionHold: return "SHIPMENT ON HOLD - INCORRECT ADDRESS [\(place)]"
-            case .outForDelivery: return "WITH DELIVERY COURIER [\(place)]"
-            case .failedAttempt: return "DELIVERY ATTEMPT FAILED - CONSIGNEE NOT AT HOME [\(place)]"
-            case .delivered:
-                let parts = formatter.components(time)
-                return "DELIVERED TO [\(receiver(awb))| \(parts.date) \(parts.time.prefix(5)) | \(place)]"
-            case .returning: return "RETURN TO SHIPPER PROCESS [\(place)]"
-            case .returned: return "RETURNED TO SHIPPER [\(place)]"
-            }
-        }
-        switch step.kind {
-        case .infoReceived: return "Data kiriman telah diterima sistem, menunggu penjemputan [\(place)]"
-        case .pickedUp: return "Paket telah dijemput oleh kurir [\(place)]"
-        case .sortedAtOrigin: return "Paket telah sampai di gudang sortir [\(place)]"
-        case .forwarded: return "Paket akan dikirimkan ke \(timeline.destination) [\(place)]"
-        case .arrivedAtDestination: return "Paket telah sampai di \(place)"
-        case .exceptionHold: return "Paket tertahan: alamat tidak lengkap [\(place)]"
-        case .outForDelivery: return "Paket sedang diantar oleh kurir [\(place)]"
-        case .failedAttempt: return "Pengantaran gagal: penerima tidak di tempat [\(place)]"
-        case .delivered: return "Paket telah diterima oleh \(receiver(awb)) [\(place)]"
-        case .returning: return "Paket dalam proses retur ke pengirim [\(place)]"
-        case .returned: return "Paket retur telah diterima pengirim [\(place)]"
-        }
     }
 }

@@ -10,6 +10,8 @@ protocol Dialect: Sendable {
     static var name: String { get }
     /// The API's routes (`"GET /v1/track"`) and their handlers.
     func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)]
+    /// The API's answer when the request quota (`--quota`) is used up.
+    func quotaExceeded(retryAfter: Int) -> HTTPResponse
 }
 
 /// Helpers every dialect uses.
@@ -50,6 +52,10 @@ struct LocalTimeFormatter: Sendable {
 
     init(zone: String) {
         offsetSeconds = TimeZone(identifier: zone)?.secondsFromGMT() ?? 7 * 3600
+    }
+
+    init(offsetSeconds: Int) {
+        self.offsetSeconds = offsetSeconds
     }
 
     /// `yyyy-MM-dd HH:mm:ss`

@@ -1,90 +1,75 @@
-/// Configuration text for tests: a lacak config pointed at a courier-sim port and a test directory.
+import Foundation
+
+/// Configuration text for tests, pointed at a courier-sim port and a test directory.
 enum TestConfig {
-    /// A Binderbyte-dialect courier named `binderbyte` serving jne and jnt, with the demo's rules.
-    static func binderbyte(port: Int, root: String, courierID: String = "binderbyte", extraDaemon: String = "", extraCourier: String = "") -> String {
+    /// The repository's data directory (presets, tracking-number rules).
+    static var dataDirectory: String { Binaries.packageRoot + "/config" }
+
+    static let environment = ["LACAK_TEST_API_KEY": "test-key"]
+
+    static func daemon(root: String, extra: String = "") -> String {
         """
         [daemon]
         spool_dir = "\(root)/spool"
         state_dir = "\(root)/state"
         time_zone = "Asia/Jakarta"
-        \(extraDaemon)
+        data_dir = "\(dataDirectory)"
+        \(extra)
 
-        [[courier]]
-        id = "\(courierID)"
-        name = "Binderbyte test"
-        adapter = "json"
-        endpoint = "http://127.0.0.1:\(port)"
-        codes = ["jne", "jnt", "sicepat"]
-        max_in_flight = 8
-        timeout = "5s"
-        \(extraCourier)
-
-        [courier.credentials]
-        api_key = { env = "LACAK_TEST_API_KEY" }
-
-        [courier.request]
-        path = "/v1/track?api_key={api_key}&courier={courier_code}&awb={tracking_number}"
-
-        [courier.response]
-        shipments = "data"
-        tracking_number = "summary.awb"
-        service = "summary.service"
-        events = "history[*]"
-        event_time = "date"
-        event_description = "desc"
-        event_location = "location"
-        time_format = "yyyy-MM-dd HH:mm:ss"
-        error_message = "message"
-
-        [courier.response.not_found]
-        http_status = [400, 404]
-        path = "message"
-        match = "not found|tidak ditemukan"
-
-        \(statusRules)
         """
     }
 
-    static let statusRules = """
-        [[courier.status_rule]]
-        match = "returned to shipper|retur telah diterima"
-        status = "returned"
+    /// A courier using a preset, pointed at `endpoint`, with the test API key.
+    static func courier(preset: String, id: String? = nil, endpoint: String, codes: [String]? = nil, extra: String = "") -> String {
+        var text = """
+            [[courier]]
+            id = "\(id ?? preset)"
+            preset = "\(preset)"
+            endpoint = "\(endpoint)"
+            rate_limit = 0
+            max_in_flight = 8
+            timeout = "5s"
 
-        [[courier.status_rule]]
-        match = "return to shipper|proses retur|retur ke pengirim"
-        status = "returning"
+            """
+        if let codes { text += "codes = [\(codes.map { "\"\($0)\"" }.joined(separator: ", "))]\n" }
+        text += extra + "\n[courier.credentials]\napi_key = { env = \"LACAK_TEST_API_KEY\" }\n"
+        return text
+    }
 
-        [[courier.status_rule]]
-        match = "delivered to|telah diterima oleh"
-        status = "delivered"
+    /// The daemon table and a Binderbyte-preset courier serving jne, jnt and sicepat.
+    static func binderbyte(port: Int, root: String, courierID: String = "binderbyte", extraDaemon: String = "", extraCourier: String = "") -> String {
+        daemon(root: root, extra: extraDaemon)
+            + courier(preset: "binderbyte", id: courierID, endpoint: "http://127.0.0.1:\(port)", codes: ["jne", "jnt", "sicepat"], extra: extraCourier)
+    }
 
-        [[courier.status_rule]]
-        match = "attempt failed|not at home|pengantaran gagal|tidak di tempat"
-        status = "failed_attempt"
-        reason = "recipient_absent"
+    /// A standalone config with the Binderbyte preset written out inline (no `preset` key), for
+    /// tests about config text and lines: the same mapping, one file.
+    static func inlineBinderbyte(port: Int, root: String) throws -> String {
+        let preset = try String(contentsOfFile: dataDirectory + "/couriers/binderbyte.toml", encoding: .utf8)
+        var body = ""
+        for line in preset.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("#") { continue }
+            if line.hasPrefix("endpoint = ") { body += "endpoint = \"http://127.0.0.1:\(port)\"\n"; continue }
+            if line.hasPrefix("codes = ") { body += "codes = [\"jne\", \"jnt\", \"sicepat\"]\n"; continue }
+            if line.hasPrefix("max_in_flight = ") { body += "max_in_flight = 8\ntimeout = \"5s\"\n"; continue }
+            if line == "[[status_rule]]" { body += "[[courier.status_rule]]\n"; continue }
+            if line.hasPrefix("["), !line.hasPrefix("[[") { body += "[courier." + line.dropFirst() + "\n"; continue }
+            body += line + "\n"
+        }
+        return """
+            [daemon]
+            spool_dir = "\(root)/spool"
+            state_dir = "\(root)/state"
+            time_zone = "Asia/Jakarta"
 
-        [[courier.status_rule]]
-        match = "with delivery courier|sedang diantar|out for delivery"
-        status = "out_for_delivery"
+            [[courier]]
+            id = "binderbyte"
 
-        [[courier.status_rule]]
-        match = "on hold|incorrect address|tertahan|alamat tidak lengkap"
-        status = "exception"
-        reason = "address_issue"
+            """ + body + """
 
-        [[courier.status_rule]]
-        match = "picked up|dijemput"
-        status = "in_transit"
-        reason = "picked_up"
+            [courier.credentials]
+            api_key = { env = "LACAK_TEST_API_KEY" }
 
-        [[courier.status_rule]]
-        match = "counter officer|menunggu penjemputan|data kiriman"
-        status = "info_received"
-
-        [[courier.status_rule]]
-        match = "sorting center|departed|transit|inbound station|gudang sortir|dikirimkan ke|telah sampai di"
-        status = "in_transit"
-        """
-
-    static let environment = ["LACAK_TEST_API_KEY": "test-key"]
+            """
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The declarative adapter: request templates and a response mapping from the config, so a
 /// user adds a courier without recompiling.
 public struct JSONAdapter: CourierAdapter {
@@ -87,6 +89,10 @@ public struct JSONAdapter: CourierAdapter {
         }
         if !headers.contains(where: { $0.name.caseInsensitiveEquals("Accept") }) {
             headers.append(("Accept", "application/json"))
+        }
+        if let basicAuth = request.basicAuth {
+            let pair = basicAuth.user.render { value($0, number: first) } + ":" + basicAuth.password.render { value($0, number: first) }
+            headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
         }
         let options = TransferOptions(
             connectTimeoutMilliseconds: settings.connectTimeout.milliseconds,
@@ -193,10 +199,10 @@ public struct JSONAdapter: CourierAdapter {
                 continue
             }
             let description = mapping.eventDescription.first(in: raw)?.scalarText?.trimmingWhitespace() ?? ""
-            let code = mapping.eventCode?.first(in: raw)?.scalarText
+            let codes = mapping.eventCodes.compactMap { $0.first(in: raw)?.scalarText }.filter { !$0.isEmpty }
             let location = mapping.eventLocation?.first(in: raw)?.scalarText?.trimmingWhitespace()
-            let classified = rules.classify(code: code, description: description)
-            events.append(TrackingEvent(time: time, description: description, code: code,
+            let classified = rules.classify(codes: codes, description: description)
+            events.append(TrackingEvent(time: time, description: description, code: codes.first,
                                         location: location?.isEmpty == true ? nil : location,
                                         status: classified?.status, reason: classified?.reason))
         }

@@ -21,6 +21,9 @@ public struct JSONRequestSettings: Sendable, Decodable {
     public var bodySeparator: String
     public var bodyEncoding: BodyEncoding
     public var contentType: String?
+    /// HTTP Basic credentials (`{ user = "{api_key}", password = "" }`), sent as an
+    /// `Authorization` header.
+    public var basicAuth: (user: Template, password: Template)?
 
     /// How values are escaped when placed in a body.
     public enum BodyEncoding: String, Sendable, CaseIterable {
@@ -38,6 +41,23 @@ public struct JSONRequestSettings: Sendable, Decodable {
         case bodySeparator = "body_separator"
         case bodyEncoding = "body_encoding"
         case contentType = "content_type"
+        case basicAuth = "basic_auth"
+    }
+
+    private struct BasicAuthSettings: Decodable {
+        var user: String
+        var password: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case user, password
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            user = try container.decode(String.self, forKey: .user)
+            password = try container.decodeIfPresent(String.self, forKey: .password) ?? ""
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +86,7 @@ public struct JSONRequestSettings: Sendable, Decodable {
         }
         self.bodyEncoding = bodyEncoding
         contentType = try container.decodeIfPresent(String.self, forKey: .contentType)
+        basicAuth = try container.decodeIfPresent(BasicAuthSettings.self, forKey: .basicAuth).map { (Template($0.user), Template($0.password)) }
         if body == nil, method != "GET" {
             throw DecodingError.keyNotFound(CodingKeys.body, .init(codingPath: container.codingPath, debugDescription: "\(method) needs a `body`"))
         }
@@ -95,6 +116,10 @@ public struct JSONRequestSettings: Sendable, Decodable {
         if let body { list.append(("body", body)) }
         if let bodyItem { list.append(("body_item", bodyItem)) }
         for header in headers { list.append(("headers", header.value)) }
+        if let basicAuth {
+            list.append(("basic_auth", basicAuth.user))
+            list.append(("basic_auth", basicAuth.password))
+        }
         return list
     }
 }
@@ -112,7 +137,9 @@ public struct JSONResponseSettings: Sendable, Decodable {
     /// Path to the date when the courier writes date and time in separate fields.
     public var eventDate: JSONPath?
     public var eventDescription: JSONPath
-    public var eventCode: JSONPath?
+    /// Paths (inside an event) to its status codes; `code` rules match any of them, so a list
+    /// like `["status_detail", "status"]` lets fine-grained codes win over broad ones.
+    public var eventCodes: [JSONPath]
     public var eventLocation: JSONPath?
     public var timeFormat: TimeFormat
     /// Path (inside a shipment) to the courier's service name (REG, YES…).
@@ -205,7 +232,12 @@ public struct JSONResponseSettings: Sendable, Decodable {
         eventTime = try required(.eventTime)
         eventDate = try path(.eventDate)
         eventDescription = try required(.eventDescription)
-        eventCode = try path(.eventCode)
+        if let single = try? container.decodeIfPresent(String.self, forKey: .eventCode) {
+            do { eventCodes = [try JSONPath(single)] } catch { throw container.invalid(.eventCode, error.message) }
+        } else {
+            let list = try container.decodeIfPresent([String].self, forKey: .eventCode) ?? []
+            do { eventCodes = try list.map { (text: String) throws(JSONPathError) -> JSONPath in try JSONPath(text) } } catch { throw container.invalid(.eventCode, error.message) }
+        }
         eventLocation = try path(.eventLocation)
         let format = try container.decodeIfPresent(String.self, forKey: .timeFormat) ?? "iso8601"
         do {

@@ -1,0 +1,124 @@
+import Foundation
+
+/// `adapter = "exec"`: a courier integration as a program in any language.
+///
+/// lacak writes the batch to the program's stdin as JSON and reads normalised results from
+/// its stdout (the protocol is in the README). The program gets a clean environment (its
+/// secrets as `LACAK_SECRET_<NAME>`), a timeout and an output cap; its stderr goes to the log.
+/// A plugin that crashes, hangs or answers nonsense fails its batch and nothing else.
+public struct ExecAdapter: CourierAdapter {
+    public let settings: CourierSettings
+    let zone: ZoneRules
+    let rules: StatusRuleSet
+    let redactor: Redactor
+
+    public init(settings: CourierSettings, defaultZone: ZoneRules) {
+        self.settings = settings
+        self.zone = settings.zone(default: defaultZone)
+        self.rules = StatusRuleSet(settings.statusRules)
+        self.redactor = Redactor(secrets: Array(settings.secrets.values), parameterNames: settings.secretParameters)
+    }
+
+    public var maxBatchSize: Int { settings.batchSize }
+
+    /// The environment the plugin sees: nothing of lacak's own but a PATH and the locale.
+    var environment: [String: String] {
+        var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LACAK_COURIER_ID": settings.id]
+        if let endpoint = settings.endpoint { environment["LACAK_ENDPOINT"] = endpoint }
+        for (name, secret) in settings.secrets { environment["LACAK_SECRET_" + name.uppercased()] = secret.value }
+        return environment
+    }
+
+    public func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome {
+        guard !queries.isEmpty else { return BatchOutcome(results: [:], requests: 0) }
+        let input = JSONWriter(pretty: false).bytes(.fields([
+            "protocol": .integer(1),
+            "courier": .string(settings.id),
+            "queries": .array(queries.map { query in
+                .fields(["tracking_number": .string(query.trackingNumber), "courier_code": .optionalString(query.courierCode)])
+            }),
+        ]))
+        let process = PluginProcess(command: settings.command, environment: environment,
+                                    timeout: settings.timeout.seconds, maxOutputBytes: settings.maxResponseBytes.bytes)
+        let outcome: PluginProcess.Outcome
+        do {
+            outcome = try await offload { () throws(CourierError) -> PluginProcess.Outcome in try process.run(input: input) }
+        } catch {
+            return .failed(queries, error)
+        }
+        var result = interpret(outcome, for: queries.map(\.trackingNumber))
+        let errorText = String(decoding: outcome.stderr, as: UTF8.self)
+        result.notes = errorText.split(separator: "\n").prefix(20).map { "plugin stderr: " + redactor.redact(String($0)) }
+        return result
+    }
+
+    /// Reads a finished run into outcomes; pure, so tests call it directly.
+    func interpret(_ run: PluginProcess.Outcome, for numbers: [String]) -> BatchOutcome {
+        let queries = numbers.map { TrackingQuery(trackingNumber: $0) }
+        let program = (settings.command.first as NSString?)?.lastPathComponent ?? "plugin"
+        if run.timedOut { return .failed(queries, .adapter("\(program) did not finish within \(settings.timeout)")) }
+        if run.outputTooLarge { return .failed(queries, .adapter("\(program) wrote more than \(settings.maxResponseBytes) on stdout")) }
+        if let signal = run.signal { return .failed(queries, .adapter("\(program) was killed by signal \(signal)")) }
+        if let status = run.status, status != 0 {
+            let tail = String(decoding: run.stderr.suffix(200), as: UTF8.self).trimmingWhitespace()
+            return .failed(queries, .adapter("\(program) exited with status \(status)" + (tail.isEmpty ? "" : ": \(redactor.redact(tail))")))
+        }
+        let document: JSONValue
+        do {
+            document = try JSONParser().parse(run.stdout)
+        } catch {
+            return .failed(queries, .badResponse("\(program) did not write JSON: \(error)"))
+        }
+        guard let entries = document["results"]?.arrayValue else {
+            return .failed(queries, .badResponse("\(program) wrote no \"results\" list"))
+        }
+        let wanted = Set(numbers)
+        var results: [String: TrackingOutcome] = [:]
+        for entry in entries {
+            guard let raw = entry["tracking_number"]?.scalarText, case .success(let number) = Identifiers.normalizeTrackingNumber(raw),
+                  wanted.contains(number), results[number] == nil
+            else { continue }
+            results[number] = readResult(entry)
+        }
+        for number in numbers where results[number] == nil {
+            results[number] = .failed(.badResponse("\(program) gave no result for this number"))
+        }
+        return BatchOutcome(results: results)
+    }
+
+    private func readResult(_ entry: JSONValue) -> TrackingOutcome {
+        let message = entry["message"]?.scalarText.map(redactor.redact)
+        switch entry["outcome"]?.stringValue {
+        case "not_found":
+            return .notFound(message: message)
+        case "error":
+            return .failed(.adapter(message ?? "the plugin reported an error"))
+        case "found":
+            break
+        default:
+            return .failed(.badResponse("outcome must be \"found\", \"not_found\" or \"error\""))
+        }
+        var events: [TrackingEvent] = []
+        for raw in entry["events"]?.arrayValue ?? [] {
+            guard let timeValue = raw["time"],
+                  let time = TimeFormat.iso8601.timestamp(from: timeValue, zone: zone) ?? TimeFormat.epochSeconds.timestamp(from: timeValue, zone: zone)
+            else { return .failed(.badResponse("an event has no readable \"time\" (ISO 8601 or epoch seconds)")) }
+            let description = raw["description"]?.scalarText?.trimmingWhitespace() ?? ""
+            let code = raw["code"]?.scalarText
+            var status: CarrierStatus?
+            var reason: StatusReason?
+            if let name = raw["status"]?.stringValue {
+                guard let value = CarrierStatus(rawValue: name) else { return .failed(.badResponse("unknown status \"\(name)\"")) }
+                status = value
+                reason = raw["reason"]?.stringValue.flatMap(StatusReason.init(validating:))
+            } else if let classified = rules.classify(code: code, description: description) {
+                status = classified.status
+                reason = classified.reason
+            }
+            let location = raw["location"]?.scalarText?.trimmingWhitespace()
+            events.append(TrackingEvent(time: time, description: description, code: code,
+                                        location: location?.isEmpty == true ? nil : location, status: status, reason: reason))
+        }
+        return .found(TrackingReport(events: events, service: entry["service"]?.scalarText))
+    }
+}

@@ -1,0 +1,78 @@
+/// What native adapters share: sending one JSON request and sorting the answer into
+/// "usable", "rate limited", "credentials refused" or another error.
+struct NativeExchange: Sendable {
+    let settings: CourierSettings
+    let redactor: Redactor
+
+    init(settings: CourierSettings) {
+        self.settings = settings
+        self.redactor = Redactor(secrets: Array(settings.secrets.values), parameterNames: settings.secretParameters + settings.credentials.keys)
+    }
+
+    var options: TransferOptions {
+        TransferOptions(connectTimeoutMilliseconds: settings.connectTimeout.milliseconds, timeoutMilliseconds: settings.timeout.milliseconds,
+                        maxResponseBytes: settings.maxResponseBytes.bytes, caFile: settings.caFile, followRedirects: settings.followRedirects)
+    }
+
+    /// The API key credential.
+    var apiKey: String { settings.secrets["api_key"]?.value ?? "" }
+
+    /// Sends a request; a 2xx answer with a JSON body, or the error for the whole batch.
+    /// `acceptedStatuses` are non-2xx answers the caller reads itself (404 "not found").
+    func send(_ method: String, _ url: String, headers: [(name: String, value: String)], body: JSONValue? = nil,
+              acceptedStatuses: Set<Int> = [], using client: HTTPClient) async -> Result<(status: Int, body: JSONValue), CourierError> {
+        var allHeaders = headers + [("Accept", "application/json")]
+        var bytes: [UInt8]?
+        if let body {
+            bytes = JSONWriter(pretty: false).bytes(body)
+            allHeaders.append(("Content-Type", "application/json"))
+        }
+        let response: HTTPResponse
+        do {
+            response = try await client.send(HTTPRequest(method: method, url: url, headers: allHeaders, body: bytes, options: options))
+        } catch {
+            return .failure(.transport(redact(error)))
+        }
+        let parsed = response.body.isEmpty ? nil : try? JSONParser().parse(response.body)
+        if response.status == 429 || (response.status == 503 && response.header("Retry-After") != nil) {
+            return .failure(.rateLimited(retryAfter: response.header("Retry-After").flatMap { RetryAfter.seconds($0) }))
+        }
+        if response.status == 401 || response.status == 403 {
+            return .failure(.unauthorized(message: parsed.flatMap(Self.message)))
+        }
+        guard response.isSuccess || acceptedStatuses.contains(response.status) else {
+            return .failure(.http(status: response.status, message: parsed.flatMap(Self.message) ?? JSONAdapter.snippet(response.body)))
+        }
+        guard let parsed else {
+            return .failure(.badResponse("body is not JSON; starts with \(JSONAdapter.snippet(response.body) ?? "nothing")"))
+        }
+        return .success((response.status, parsed))
+    }
+
+    /// An error message wherever the common APIs put one.
+    static func message(_ body: JSONValue) -> String? {
+        body["meta"]?["message"]?.scalarText ?? body["message"]?.scalarText ?? body["error"]?["message"]?.scalarText
+            ?? body["data"]?["errors"]?.arrayValue?.first?["message"]?.scalarText
+    }
+
+    func redact(_ error: TransportError) -> TransportError {
+        switch error {
+        case .invalidURL(let detail): return .invalidURL(redactor.redact(detail))
+        case .connectFailed(let detail): return .connectFailed(redactor.redact(detail))
+        case .timedOut(let detail): return .timedOut(redactor.redact(detail))
+        case .tlsFailed(let detail): return .tlsFailed(redactor.redact(detail))
+        case .redirectRefused(let detail): return .redirectRefused(redactor.redact(detail))
+        case .protocolError(let detail): return .protocolError(redactor.redact(detail))
+        case .responseTooLarge, .cancelled, .shutDown: return error
+        }
+    }
+}
+
+/// A status with an optional reason, as the built-in vocabulary tables give them.
+typealias NormalizedStatus = (status: CarrierStatus, reason: StatusReason?)
+
+extension StatusReason {
+    init(_ text: StaticString) {
+        self.init(rawValue: "\(text)")
+    }
+}
