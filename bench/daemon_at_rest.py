@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -87,14 +88,19 @@ def run(binary, count, minutes):
         listener.bind(notify_path)
         environment = dict(os.environ, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC="30000000")
         launched = time.time()
-        daemon = subprocess.Popen([binary, "run", "--config", config, "--log-level", "warning"],
-                                  env=environment, stderr=subprocess.PIPE)
+        log_path = os.path.join(root, "daemon.log")
+        log = open(log_path, "w")
+        daemon = subprocess.Popen([binary, "run", "--config", config, "--log-level", os.environ.get("LACAK_BENCH_LOG_LEVEL", "info")],
+                                  env=environment, stderr=log)
         listener.settimeout(60)
         ready = None
         while ready is None:
             message = listener.recv(4096).decode()
             if "READY=1" in message.split("\n"):
                 ready = time.time() - launched
+        # Keep reading, as systemd does (STATUS= and WATCHDOG=1 keep coming).
+        listener.settimeout(None)
+        threading.Thread(target=lambda: [listener.recv(4096) for _ in iter(int, 1)], daemon=True).start()
         time.sleep(2)
         cpu_start = cpu_seconds(daemon.pid)
         samples = [rss_mib(daemon.pid)]
@@ -104,7 +110,12 @@ def run(binary, count, minutes):
             samples.append(rss_mib(daemon.pid))
         cpu = cpu_seconds(daemon.pid) - cpu_start
         daemon.terminate()
-        status = daemon.wait(timeout=60)
+        try:
+            status = daemon.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            with open(log_path) as handle:
+                sys.exit("lacakd did not stop within 60 s of SIGTERM; its log ends:\n" + handle.read()[-3000:])
         return {
             "shipments": count,
             "seed_seconds": round(seeding, 1),

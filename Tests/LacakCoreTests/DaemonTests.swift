@@ -94,6 +94,35 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("STATUS=tracking") && $0.contains("courier") })
     }
 
+    /// A notify socket nobody reads fills up after a few datagrams; the daemon must drop its
+    /// pings rather than block on them.
+    @Test func neverBlocksOnAFullNotifySocket() throws {
+        let sim = try CourierSimProcess(speed: 36_000)
+        let directory = TestDirectory("daemon")
+        let socketPath = directory.join("deaf.sock")
+        let deaf = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(deaf) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in socketPath.utf8.enumerated() { buffer[index] = byte }
+        }
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(deaf, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        let config = try directory.write("lacak.toml", TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling))
+        var environment = TestConfig.environment
+        environment["NOTIFY_SOCKET"] = socketPath
+        environment["WATCHDOG_USEC"] = "100000"
+        let process = try BackgroundProcess(Binaries.lacakd, ["run", "--config", config], environment: environment)
+        // Fifty pings at 50 ms: far more than the socket queue holds.
+        usleep(2_500_000)
+        try directory.write("spool/incoming/a.json", #"{"order_id": "N-1", "tracking_number": "JX90001", "courier": "jne"}"#)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")) { usleep(100_000) }
+        #expect(FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")), "the daemon kept working")
+        process.signal(SIGTERM)
+        #expect(process.waitForExit(timeout: 20) == 0)
+    }
+
     @Test func reloadsConfigOnHangupAndKeepsRunningOnBrokenConfig() throws {
         let sim = try CourierSimProcess(speed: 36_000, scenarios: ["JT20001": "delivered", "JX20002": "delivered"])
         let onlyJNE = { (directory: TestDirectory) in

@@ -38,7 +38,9 @@ public struct SystemdNotifier: Sendable {
     public func stopping() { send("STOPPING=1") }
     public func watchdog() { send("WATCHDOG=1") }
 
-    /// Sends one notification; failures are ignored, as systemd's own client does.
+    /// Sends one notification without ever blocking: a reader that stopped reading (a full
+    /// socket queue) costs a lost message, never a stuck event loop. Failures are ignored, as
+    /// systemd's own client does.
     public func send(_ message: String) {
         guard let socketPath else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -59,7 +61,7 @@ public struct SystemdNotifier: Sendable {
         _ = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
                 bytes.withUnsafeBytes { buffer in
-                    sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), socketAddress, length)
+                    sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), socketAddress, length)
                 }
             }
         }
