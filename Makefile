@@ -69,6 +69,9 @@ install-files:
 	chmod 0644 $(DESTDIR)$(UNITDIR)/lacakd.service
 	install -m 0644 systemd/lacak.sysusers $(DESTDIR)$(SYSUSERSDIR)/lacak.conf
 	install -m 0644 systemd/lacak.tmpfiles $(DESTDIR)$(TMPFILESDIR)/lacak.conf
+	install -d $(DESTDIR)$(PREFIX)/share/lacak/couriers $(DESTDIR)$(PREFIX)/share/lacak/tracking-numbers
+	install -m 0644 config/couriers/*.toml $(DESTDIR)$(PREFIX)/share/lacak/couriers/
+	install -m 0644 config/tracking-numbers/*.json $(DESTDIR)$(PREFIX)/share/lacak/tracking-numbers/
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/lacak/lacak.toml ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/lacak/lacak.toml"; \
 	else \

@@ -12,8 +12,9 @@ struct Lacakd: AsyncParsableCommand {
             lacakd [run] --config FILE        run the daemon (SIGHUP reloads, SIGTERM stops)
             lacakd --check --config FILE      ingest, poll what is due, write the spool, print a summary
             lacakd validate --config FILE     check a configuration file (exit 0, or 78 when invalid)
+            lacakd detect NUMBER…             which courier issued a tracking number
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, DetectCommand.self]
     )
 
     @OptionGroup var common: CommonOptions
@@ -64,7 +65,7 @@ struct Lacakd: AsyncParsableCommand {
 /// Options every mode shares.
 struct CommonOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "Path of the TOML configuration file.")
-    var config: String = "/etc/lacak/lacak.toml"
+    var config: String = CommonOptions.defaultConfig
 
     @Option(name: .long, help: "Lowest log level written: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
@@ -84,15 +85,22 @@ struct CommonOptions: ParsableArguments {
         return (Logger(label: "lacakd"), redactor)
     }
 
-    /// Loads the config, or exits 78 (EX_CONFIG) with the located error.
-    func loadConfig(logger: Logger, resolveSecrets: Bool = true) throws -> LacakConfig {
+    /// Loads the config, or exits 78 (EX_CONFIG) with the located error. With `optional`, a
+    /// missing default config file gives an empty configuration (lacak's own data only).
+    func loadConfig(logger: Logger, resolveSecrets: Bool = true, optional: Bool = false) throws -> LacakConfig {
+        let loader = ConfigLoader(resolveSecrets: resolveSecrets)
         do {
-            return try ConfigLoader(resolveSecrets: resolveSecrets).load(path: config)
+            if optional, config == Self.defaultConfig, !FileManager.default.fileExists(atPath: config) {
+                return try loader.load(text: "", path: FileManager.default.currentDirectoryPath + "/(no config)")
+            }
+            return try loader.load(path: config)
         } catch {
             logger.error("\(error.description)")
             throw ExitCode(78)
         }
     }
+
+    static let defaultConfig = "/etc/lacak/lacak.toml"
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

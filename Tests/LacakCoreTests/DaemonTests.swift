@@ -143,7 +143,7 @@ import Testing
         daemon.process.signal(SIGHUP)
         try daemon.notify.waitFor("RELOADING=1") { $0 == "RELOADING=1" }
         try daemon.waitUntil("R-1 delivered through the new courier") { daemon.carrierStatus("R-1") == "delivered" }
-        #expect(daemon.snapshot("R-1")?["courier"]?["id"] == .string("second"))
+        #expect(daemon.snapshot("R-1")?["courier"]?["provider"] == .string("second"))
 
         // A broken config is refused; the daemon keeps working with the last good one.
         try daemon.directory.write("lacak.toml", "[daemon]\nspool_dir = 42\n")

@@ -64,6 +64,7 @@ public struct ConfigLoader: Sendable {
             throw ConfigError(file: path, message: "\(error)")
         }
         file.daemon.dataDirectories = library.directories
+        let detector = try Self.detector(file.detection, dataDirectories: library.directories, configDirectory: directory, file: path, lines: lines)
         file.daemon.spoolDirectory = Self.absolute(file.daemon.spoolDirectory, relativeTo: directory)
         file.daemon.stateDirectory = Self.absolute(file.daemon.stateDirectory, relativeTo: directory)
         for index in file.courier.indices {
@@ -85,7 +86,8 @@ public struct ConfigLoader: Sendable {
                 }
             }
         }
-        return LacakConfig(file: path, daemon: file.daemon, couriers: file.courier, templates: file.templates)
+        return LacakConfig(file: path, daemon: file.daemon, couriers: file.courier, templates: file.templates,
+                           detection: file.detection, detector: detector)
     }
 
     /// Reads one secret's value; the error never contains the value.
@@ -133,6 +135,29 @@ public struct ConfigLoader: Sendable {
         }
         if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError { return "no such file" }
         return nsError.localizedDescription
+    }
+
+    /// Loads the tracking-number rules: lacak's own from the first data directory that has
+    /// them (unless turned off), then each configured directory.
+    static func detector(_ settings: DetectionSettings, dataDirectories: [String], configDirectory: String, file: String, lines: TOMLLineIndex) throws(ConfigError) -> TrackingNumberDetector {
+        var directories: [String] = []
+        if settings.builtinRules, let builtin = dataDirectories.map({ $0 + "/tracking-numbers" }).first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            directories.append(builtin)
+        }
+        for (index, directory) in settings.ruleDirectories.enumerated() {
+            let resolved = absolute(directory, relativeTo: configDirectory)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue else {
+                let keyPath = ["detection", "rule_dirs"]
+                throw ConfigError(file: file, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: ".") + "[\(index)]", message: "no directory \(resolved)")
+            }
+            directories.append(resolved)
+        }
+        do {
+            return try TrackingNumberDetector(directories: directories)
+        } catch {
+            throw ConfigError(file: error.file, message: "tracking-number rules: \(error.message)")
+        }
     }
 
     /// Lays each courier's preset under it; returns the merged tree and the preset of each courier index.

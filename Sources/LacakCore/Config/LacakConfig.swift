@@ -5,12 +5,18 @@ public struct LacakConfig: Sendable {
     public var daemon: DaemonSettings
     public var couriers: [CourierSettings]
     public var templates: TemplateOverrides
+    public var detection: DetectionSettings
+    /// The tracking-number rules: lacak's own and the configured extra directories.
+    public var detector: TrackingNumberDetector
 
-    public init(file: String, daemon: DaemonSettings, couriers: [CourierSettings], templates: TemplateOverrides = TemplateOverrides()) {
+    public init(file: String, daemon: DaemonSettings, couriers: [CourierSettings], templates: TemplateOverrides = TemplateOverrides(),
+                detection: DetectionSettings = DetectionSettings(), detector: TrackingNumberDetector = TrackingNumberDetector()) {
         self.file = file
         self.daemon = daemon
         self.couriers = couriers
         self.templates = templates
+        self.detection = detection
+        self.detector = detector
     }
 
     /// The courier with this id.
@@ -24,9 +30,10 @@ struct ConfigFile: Decodable {
     var daemon: DaemonSettings
     var courier: [CourierSettings]
     var templates: TemplateOverrides
+    var detection: DetectionSettings
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case daemon, courier, templates
+        case daemon, courier, templates, detection
     }
 
     init(from decoder: any Decoder) throws {
@@ -35,12 +42,51 @@ struct ConfigFile: Decodable {
         daemon = try container.decodeIfPresent(DaemonSettings.self, forKey: .daemon) ?? DaemonSettings()
         courier = try container.decodeIfPresent([CourierSettings].self, forKey: .courier) ?? []
         templates = try container.decodeIfPresent(TemplateOverrides.self, forKey: .templates) ?? TemplateOverrides()
+        detection = try container.decodeIfPresent(DetectionSettings.self, forKey: .detection) ?? DetectionSettings()
         var seen: Set<String> = []
         for (index, courier) in courier.enumerated() where !seen.insert(courier.id).inserted {
             throw DecodingError.dataCorrupted(.init(
                 codingPath: [CodingKeys.courier, AnyCodingKey(intValue: index), CourierSettings.CodingKeys.id],
                 debugDescription: "courier id '\(courier.id)' is used twice"))
         }
+    }
+}
+
+/// The `[detection]` table: how orders without a courier get one from their tracking number.
+public struct DetectionSettings: Sendable, Decodable {
+    /// Whether lacak's own rules (Indonesian couriers, UPU S10) are used.
+    public var builtinRules: Bool
+    /// More directories of rule files in the tracking_number_data schema.
+    public var ruleDirectories: [String]
+    /// When a number fits several couriers, the first of these that is among them is taken;
+    /// with none, the order is held until a record names its courier.
+    public var prefer: [String]
+
+    public init() {
+        builtinRules = true
+        ruleDirectories = []
+        prefer = []
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case builtinRules = "builtin_rules"
+        case ruleDirectories = "rule_dirs"
+        case prefer
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        builtinRules = try container.decodeIfPresent(Bool.self, forKey: .builtinRules) ?? true
+        ruleDirectories = try container.decodeIfPresent([String].self, forKey: .ruleDirectories) ?? []
+        prefer = (try container.decodeIfPresent([String].self, forKey: .prefer) ?? []).map { $0.lowercased() }
+    }
+
+    /// The courier to take among `candidates`, when the preference list settles it.
+    public func choose(among candidates: [String]) -> String? {
+        if candidates.count == 1 { return candidates[0] }
+        return prefer.first { candidates.contains($0) }
     }
 }
 

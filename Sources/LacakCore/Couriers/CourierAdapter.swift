@@ -34,6 +34,11 @@ public enum TrackingOutcome: Sendable {
     /// Not looked up this round: the courier is paused (Retry-After, or backing off after
     /// repeated failures) for this many more seconds. Not the shipment's failure.
     case deferred(seconds: Double)
+
+    var isDeferred: Bool {
+        if case .deferred = self { return true }
+        return false
+    }
 }
 
 /// What a courier says about one shipment.

@@ -12,11 +12,17 @@ public struct CourierDirectory: Sendable {
     /// The courier for an intake code: a courier whose id is the code, else the first whose
     /// `codes` list it; with no code, the only courier when exactly one is configured.
     public func resolve(_ code: String?) -> CourierSettings? {
+        candidates(for: code).first
+    }
+
+    /// Every enabled courier that can poll an order with this code, in fallback order: the
+    /// courier whose id is the code, then those listing it in `codes`, in config order.
+    public func candidates(for code: String?) -> [CourierSettings] {
         guard let code = code?.lowercased(), !code.isEmpty else {
-            return couriers.count == 1 ? couriers[0] : nil
+            return couriers.count == 1 ? couriers : []
         }
-        if let exact = couriers.first(where: { $0.id == code }) { return exact }
-        return couriers.first { $0.codes.contains(code) }
+        if let exact = couriers.first(where: { $0.id == code }) { return [exact] }
+        return couriers.filter { $0.codes.contains(code) }
     }
 
     /// Display names by courier id.

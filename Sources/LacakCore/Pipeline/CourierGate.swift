@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Paces the requests to one courier: a token bucket for its rate limit, the pauses it asks
 /// for with `Retry-After`, and a circuit breaker that backs off when it keeps failing.
 ///
@@ -17,6 +19,13 @@ public actor CourierGate {
     private var pausedUntil: ContinuousClock.Instant
     private var consecutiveFailures = 0
     private var backoffLevel = 0
+    /// `pausedUntil` on the wall clock, readable without awaiting the actor.
+    private let pauseEnd = Mutex<Timestamp>(Timestamp(milliseconds: 0))
+
+    /// Whether the courier is paused right now (Retry-After, out of quota, circuit open).
+    public nonisolated var isPaused: Bool {
+        pauseEnd.withLock { $0 } > Timestamp.now
+    }
 
     /// `rate` requests per second (nil: unlimited) with up to `burst` at once; after
     /// `failureThreshold` failed batches in a row the courier is paused for `initialBackoff`,
@@ -67,7 +76,10 @@ public actor CourierGate {
     /// Stops admissions for `seconds` (a courier's Retry-After), unless already paused longer.
     public func pause(seconds: Double) {
         let until = clock.now + .seconds(seconds)
-        if until > pausedUntil { pausedUntil = until }
+        if until > pausedUntil {
+            pausedUntil = until
+            pauseEnd.withLock { $0 = Timestamp.now.adding(seconds: seconds) }
+        }
     }
 
     /// Records how a batch went; returns the pause in seconds when this failure opened the circuit.

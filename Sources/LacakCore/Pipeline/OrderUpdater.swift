@@ -11,6 +11,10 @@ public struct OrderUpdater: Sendable {
     let defaultSchedule: PollSchedule
     let stallAfter: Double
     let dispatchDeadline: Double
+    let detector: TrackingNumberDetector
+    let detection: DetectionSettings
+    /// Every courier code some enabled courier serves.
+    let servedCodes: Set<String>
 
     public init(config: LacakConfig) {
         directory = CourierDirectory(couriers: config.couriers)
@@ -20,6 +24,21 @@ public struct OrderUpdater: Sendable {
         schedules = Dictionary(config.couriers.map { ($0.id, PollSchedule(daemon: config.daemon, courier: $0)) }, uniquingKeysWith: { first, _ in first })
         stallAfter = config.daemon.stallAfter.seconds
         dispatchDeadline = config.daemon.dispatchDeadline.seconds
+        detector = config.detector
+        detection = config.detection
+        servedCodes = Set(directory.couriers.flatMap { $0.codes + [$0.id] })
+    }
+
+    /// The courier of a tracking number an intake record did not name: one detected candidate,
+    /// or the one the preference list or the configured couriers settle on; otherwise the
+    /// candidates, and the order waits for a record that names its courier. Never a guess.
+    public func detectCourier(_ number: String) -> (code: String?, candidates: [String]?) {
+        let found = detector.detect(number).candidates.map(\.courierCode)
+        if found.isEmpty { return (nil, nil) }
+        if let chosen = detection.choose(among: found) { return (chosen, nil) }
+        let served = found.filter(servedCodes.contains)
+        if served.count == 1 { return (served[0], nil) }
+        return (nil, found)
     }
 
     /// What applying one input did.
@@ -37,7 +56,10 @@ public struct OrderUpdater: Sendable {
         guard var order = try transaction.order(record.orderID) else {
             var order = OrderRecord(orderID: record.orderID, shopStatus: record.shopStatus ?? .awaitingShipment,
                                     courierCode: record.courier, trackingNumber: record.trackingNumber, now: now)
-            order.courierID = directory.resolve(record.courier)?.id
+            if record.courier == nil, let number = record.trackingNumber {
+                (order.courierCode, order.courierCandidates) = detectCourier(number)
+            }
+            order.courierID = directory.resolve(order.courierCode)?.id
             order.meta = record.meta
             order.nextCheck = order.isTrackable ? now : nil
             order.lastEventAt = order.trackingNumber != nil ? now : nil
@@ -45,17 +67,26 @@ public struct OrderUpdater: Sendable {
             try transaction.insert(order)
             effect.created = true
             effect.notifications = try recordChange(of: order, from: nil, event: nil, in: transaction, now: now)
+            if order.courierCandidates != nil {
+                effect.notifications += try alert(.courierNeeded, order: order, in: transaction, now: now)
+            }
             return effect
         }
         let before = order
         let old = (carrier: order.carrier.status, view: order.view)
         if let status = record.shopStatus { order.shopStatus = status }
         if let meta = record.meta { order.meta = meta }
-        if let courier = record.courier, courier != order.courierCode {
+        if let courier = record.courier, courier != order.courierCode || order.courierCandidates != nil {
             order.courierCode = courier
+            order.courierCandidates = nil
             order.courierID = directory.resolve(courier)?.id
         }
         if let number = record.trackingNumber, number != order.trackingNumber {
+            // A courier named earlier stays; only an order that never had one is detected.
+            if record.courier == nil, order.courierCode == nil {
+                (order.courierCode, order.courierCandidates) = detectCourier(number)
+                order.courierID = directory.resolve(order.courierCode)?.id
+            }
             // A new tracking number is a new shipment: its history starts again.
             if order.trackingNumber != nil { try transaction.deleteEvents(order.orderID) }
             order.trackingNumber = number
@@ -81,18 +112,23 @@ public struct OrderUpdater: Sendable {
         if order.view != old.view || order.carrier.status != old.carrier {
             effect.notifications = try recordChange(of: order, from: old, event: nil, in: transaction, now: now)
         }
+        if order.courierCandidates != nil, order.courierCandidates != before.courierCandidates || order.trackingNumber != before.trackingNumber {
+            effect.notifications += try alert(.courierNeeded, order: order, in: transaction, now: now)
+        }
         return effect
     }
 
     // MARK: Tracking results
 
-    /// Applies one courier answer to the order it was fetched for.
-    public func apply(_ outcome: TrackingOutcome, to shipment: DueShipment, retryAfter: Double?, in transaction: StateTransaction, now: Timestamp, random: Double) throws -> Effect {
+    /// Applies one courier answer to the order it was fetched for; `polledBy` is the courier
+    /// that answered (a fallback provider, when the first one failed).
+    public func apply(_ outcome: TrackingOutcome, to shipment: DueShipment, polledBy: String? = nil, retryAfter: Double?, in transaction: StateTransaction, now: Timestamp, random: Double) throws -> Effect {
         var effect = Effect()
         // The order may have changed since it was picked (new tracking number, cancelled).
         guard var order = try transaction.order(shipment.orderID), order.trackingNumber == shipment.trackingNumber, order.isTrackable else {
             return effect
         }
+        if let polledBy, !outcome.isDeferred { order.courierID = polledBy }
         let schedule = order.courierID.flatMap { schedules[$0] } ?? defaultSchedule
         let old = (carrier: order.carrier.status, view: order.view)
         let wasFinal = order.carrier.status.isFinal
@@ -159,11 +195,15 @@ public struct OrderUpdater: Sendable {
         order.updatedAt = now
         try transaction.update(order)
         guard order.view.seller == .readyToShip else { return effect }
-        let state = (carrier: order.carrier.status, view: order.view)
-        let change = StatusChange(orderID: orderID, at: now, old: state, new: state, kind: .lateDispatch, event: nil)
         effect.changed = true
-        effect.notifications = try record(change, order: order, in: transaction)
+        effect.notifications = try alert(.lateDispatch, order: order, in: transaction, now: now)
         return effect
+    }
+
+    /// Records an alert about an order, its status unchanged, with its notifications.
+    private func alert(_ kind: NotificationKind, order: OrderRecord, in transaction: StateTransaction, now: Timestamp) throws -> Int {
+        let state = (carrier: order.carrier.status, view: order.view)
+        return try record(StatusChange(orderID: order.orderID, at: now, old: state, new: state, kind: kind, event: nil), order: order, in: transaction)
     }
 
     /// Starts the late-dispatch clock when an order becomes Ready to Ship; stops it when it leaves.

@@ -136,10 +136,25 @@ public final class TrackingPipeline: Sendable {
         return Dictionary(grouping: due) { courierID(for: $0) ?? "" }
     }
 
-    /// The enabled courier that polls a shipment, if any.
+    /// The enabled courier that polls a shipment now, if any.
+    ///
+    /// When several serve its courier code, the first in config order is used, the next one
+    /// after each failed poll in a row, and any whose gate is paused (Retry-After, out of
+    /// quota, circuit open) is passed over while another is available.
     func courierID(for shipment: DueShipment) -> String? {
-        if let id = shipment.courierID, adapters[id] != nil { return id }
-        return updater.directory.resolve(shipment.courierCode).map(\.id)
+        let candidates = updater.directory.candidates(for: shipment.courierCode).map(\.id).filter { adapters[$0] != nil }
+        guard !candidates.isEmpty else {
+            if let id = shipment.courierID, adapters[id] != nil { return id }
+            return nil
+        }
+        let start = shipment.failures % candidates.count
+        let rotated = Array(candidates[start...] + candidates[..<start])
+        return rotated.first { gates[$0]?.isPaused != true } ?? rotated[0]
+    }
+
+    /// Whether another enabled courier could poll this shipment while `courierID` is paused.
+    func hasAlternative(to courierID: String, for shipment: DueShipment) -> Bool {
+        updater.directory.candidates(for: shipment.courierCode).contains { $0.id != courierID && adapters[$0.id] != nil && gates[$0.id]?.isPaused != true }
     }
 
     /// Polls these shipments: each courier's share goes through its own workers, paced by its
@@ -218,8 +233,12 @@ public final class TrackingPipeline: Sendable {
                         var outcome: BatchOutcome
                         switch await gate.admit(maxWait: maxWait) {
                         case .deferred(let seconds):
+                            // With another provider free, try again at once (through it).
                             var results: [String: TrackingOutcome] = [:]
-                            for query in batch { results[query.trackingNumber] = .deferred(seconds: seconds) }
+                            for query in batch {
+                                let elsewhere = (byQueryCopy[query] ?? []).contains { self.hasAlternative(to: courierID, for: $0) }
+                                results[query.trackingNumber] = .deferred(seconds: elsewhere ? 1 : seconds)
+                            }
                             outcome = BatchOutcome(results: results, requests: 0)
                         case .proceed(let wait):
                             if wait > .zero { try? await Task.sleep(for: wait) }
@@ -237,7 +256,11 @@ public final class TrackingPipeline: Sendable {
                         stop.beat()
                         var items: [ResultSink.Item] = []
                         for query in batch {
-                            let result = outcome.results[query.trackingNumber] ?? .failed(.badResponse("no result for this number"))
+                            var result = outcome.results[query.trackingNumber] ?? .failed(.badResponse("no result for this number"))
+                            // Out of quota here but another provider is free: not a failure, ask there next.
+                            if case .failed(.rateLimited) = result, (byQueryCopy[query] ?? []).contains(where: { self.hasAlternative(to: courierID, for: $0) }) {
+                                result = .deferred(seconds: 1)
+                            }
                             // A transfer aborted by shutdown says nothing about the shipment: it stays due.
                             if case .failed(.transport(.cancelled)) = result { continue }
                             for shipment in byQueryCopy[query] ?? [] {
@@ -269,7 +292,7 @@ public final class TrackingPipeline: Sendable {
             do {
                 let effects = try await store.write("store tracking results") { transaction in
                     try items.map { item in
-                        try updater.apply(item.outcome, to: item.shipment, retryAfter: item.retryAfter, in: transaction, now: now, random: Double.random(in: 0..<1))
+                        try updater.apply(item.outcome, to: item.shipment, polledBy: item.courierID, retryAfter: item.retryAfter, in: transaction, now: now, random: Double.random(in: 0..<1))
                     }
                 }
                 for (item, effect) in zip(items, effects) {

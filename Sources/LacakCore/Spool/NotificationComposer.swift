@@ -4,7 +4,7 @@
 /// delivery repeated after a crash writes exactly the same file under the same name.
 public struct NotificationComposer: Sendable {
     /// Placeholders a template may use.
-    public static let placeholders = ["order_id", "courier", "tracking_number", "event", "location", "time", "status", "reason"]
+    public static let placeholders = ["order_id", "courier", "tracking_number", "event", "location", "time", "status", "reason", "candidates"]
 
     public var locale: NotificationLocale
     public var templates: TemplateOverrides
@@ -56,7 +56,7 @@ public struct NotificationComposer: Sendable {
                 "kind": .string(kind.rawValue),
                 "locale": .string(locale.rawValue),
                 "order_id": .string(order.orderID),
-                "courier": order.courierID.map { id in .fields(["id": .string(id), "name": .optionalString(courierName), "code": .optionalString(order.courierCode)]) } ?? .null,
+                "courier": SnapshotRenderer.courierJSON(order, providerName: courierName, includeService: false),
                 "tracking_number": .optionalString(order.trackingNumber),
                 "old_status": change.old.map { Self.statusJSON(carrier: $0.carrier, view: $0.view) } ?? .null,
                 "new_status": Self.statusJSON(carrier: change.new.carrier, view: change.new.view),
@@ -86,13 +86,14 @@ public struct NotificationComposer: Sendable {
         let eventText = change.event?.description.trimmingWhitespace() ?? ""
         return [
             "order_id": order.orderID,
-            "courier": courierName ?? order.courierCode?.uppercased() ?? fallbackCourier,
+            "courier": order.courierCode.map(CourierNames.name(of:)) ?? courierName ?? fallbackCourier,
             "tracking_number": order.trackingNumber ?? "-",
             "event": eventText.isEmpty ? change.new.view.buyer.label : Self.trimmingFinalPeriod(eventText),
             "location": change.event?.location ?? "",
             "time": HumanTime.format(Self.referenceTime(change: change, order: order), zone: zone, locale: locale),
             "status": change.new.view.buyer.label,
             "reason": order.carrier.reason?.rawValue.replacingOccurrences(of: "_", with: " ") ?? "",
+            "candidates": (order.courierCandidates ?? []).map(CourierNames.name(of:)).joined(separator: ", "),
         ]
     }
 

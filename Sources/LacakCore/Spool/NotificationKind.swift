@@ -14,6 +14,8 @@ public enum NotificationKind: String, Sendable, CaseIterable, Codable {
     case trackingStalled = "tracking_stalled"
     /// An alert, not a status change: Ready to Ship for longer than `dispatch_deadline`.
     case lateDispatch = "late_dispatch"
+    /// An alert: the tracking number fits several couriers; a record naming one is needed.
+    case courierNeeded = "courier_needed"
 
     /// The notification a status change produces, or nil when it is not worth telling anyone
     /// (a new hub scan, `info_received`).

@@ -130,6 +130,10 @@ enum BuiltInTemplates {
             return NotificationText(title: "Store Update: Late Dispatch",
                                     buyer: "",
                                     seller: "Order {order_id} has been ready to ship since {time} and has not been handed to the courier yet.")
+        case .courierNeeded:
+            return NotificationText(title: "Store Update: Courier Needed",
+                                    buyer: "",
+                                    seller: "Tracking number {tracking_number} of order {order_id} fits several couriers ({candidates}); send the order again with its courier to start tracking.")
         }
     }
 
@@ -183,6 +187,10 @@ enum BuiltInTemplates {
             return NotificationText(title: "Store Update: Terlambat Dikirim",
                                     buyer: "",
                                     seller: "Pesanan {order_id} siap dikirim sejak {time} tetapi belum diserahkan ke kurir.")
+        case .courierNeeded:
+            return NotificationText(title: "Store Update: Kurir Perlu Dipilih",
+                                    buyer: "",
+                                    seller: "Nomor resi {tracking_number} pesanan {order_id} cocok dengan beberapa kurir ({candidates}); kirim ulang pesanan dengan kurirnya agar bisa dilacak.")
         }
     }
 }

@@ -20,14 +20,7 @@ public struct SnapshotRenderer: Sendable {
                 "carrier_reason": .optionalString(order.carrier.reason?.rawValue),
                 "shop": .string(order.shopStatus.rawValue),
             ]),
-            "courier": order.courierID != nil || order.courierCode != nil
-                ? .fields([
-                    "id": .optionalString(order.courierID),
-                    "name": .optionalString(courierName),
-                    "code": .optionalString(order.courierCode),
-                    "service": .optionalString(order.service),
-                ])
-                : .null,
+            "courier": Self.courierJSON(order, providerName: courierName, includeService: true),
             "tracking_number": .optionalString(order.trackingNumber),
             "events": .array(events.map { Self.eventJSON($0, zone: zone) }),
             "created_at": .string(order.createdAt.iso8601(in: zone)),
@@ -42,6 +35,21 @@ public struct SnapshotRenderer: Sendable {
 
     private func time(_ value: Timestamp?) -> JSONValue {
         value.map { .string($0.iso8601(in: zone)) } ?? .null
+    }
+
+    /// The courier of an order: its code and name, the provider that polls it, and the
+    /// candidates when detection could not choose.
+    static func courierJSON(_ order: OrderRecord, providerName: String?, includeService: Bool) -> JSONValue {
+        guard order.courierID != nil || order.courierCode != nil || order.courierCandidates != nil else { return .null }
+        var fields: [(key: String, value: JSONValue)] = [
+            ("code", .optionalString(order.courierCode)),
+            ("name", .optionalString(order.courierCode.map(CourierNames.name(of:)))),
+            ("provider", .optionalString(order.courierID)),
+            ("provider_name", .optionalString(providerName)),
+        ]
+        if includeService { fields.append(("service", .optionalString(order.service))) }
+        if let candidates = order.courierCandidates { fields.append(("candidates", .array(candidates.map(JSONValue.string)))) }
+        return .object(JSONObject(fields))
     }
 
     static func eventJSON(_ event: TrackingEvent, zone: ZoneRules) -> JSONValue {

@@ -8,6 +8,9 @@ public struct OrderRecord: Sendable, Equatable {
     public var courierCode: String?
     /// The configured courier that polls it, once resolved.
     public var courierID: String?
+    /// Couriers the tracking number fits when detection could not choose; the order waits for
+    /// a record that names one.
+    public var courierCandidates: [String]?
     public var trackingNumber: String?
     public var service: String?
     public var carrier: CarrierState
@@ -40,6 +43,7 @@ public struct OrderRecord: Sendable, Equatable {
         self.shopStatus = shopStatus
         self.courierCode = courierCode
         self.courierID = courierID
+        self.courierCandidates = nil
         self.trackingNumber = trackingNumber
         self.service = nil
         self.carrier = CarrierState()
@@ -64,6 +68,7 @@ public struct OrderRecord: Sendable, Equatable {
         shopStatus = ShopStatus(rawValue: row["shop_status"]) ?? .awaitingShipment
         courierCode = row["courier_code"]
         courierID = row["courier_id"]
+        courierCandidates = (row["courier_candidates"] as String?).map { $0.split(separator: ",").map(String.init) }
         trackingNumber = row["tracking_number"]
         service = row["service"]
         carrier = CarrierState(
@@ -91,6 +96,7 @@ public struct OrderRecord: Sendable, Equatable {
     var arguments: StatementArguments {
         [
             "order_id": orderID, "shop_status": shopStatus.rawValue, "courier_code": courierCode, "courier_id": courierID,
+            "courier_candidates": courierCandidates?.joined(separator: ","),
             "tracking_number": trackingNumber, "service": service, "carrier_status": carrier.status.rawValue,
             "carrier_reason": carrier.reason?.rawValue, "status_time": carrier.statusTime?.milliseconds,
             "buyer_status": view.buyer.rawValue, "seller_status": view.seller.rawValue, "meta": meta,
@@ -104,7 +110,7 @@ public struct OrderRecord: Sendable, Equatable {
 
     /// Whether polling can still change anything for this order.
     public var isTrackable: Bool {
-        trackingNumber != nil && shopStatus != .cancelled
+        trackingNumber != nil && shopStatus != .cancelled && courierCandidates == nil
     }
 }
 
@@ -152,6 +158,8 @@ public struct DueShipment: Sendable, Equatable {
     public var trackingNumber: String
     public var courierCode: String?
     public var courierID: String?
+    /// Failed polls in a row, for choosing a fallback provider.
+    public var failures: Int = 0
 }
 
 extension Row {

@@ -91,6 +91,7 @@ public final class StateStore: Sendable {
                     shop_status TEXT NOT NULL,
                     courier_code TEXT,
                     courier_id TEXT,
+                    courier_candidates TEXT,
                     tracking_number TEXT,
                     service TEXT,
                     carrier_status TEXT NOT NULL,

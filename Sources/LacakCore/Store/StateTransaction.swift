@@ -31,10 +31,10 @@ public struct StateTransaction {
 
     public func insert(_ order: OrderRecord) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO orders (order_id, shop_status, courier_code, courier_id, tracking_number, service, carrier_status,
+            INSERT INTO orders (order_id, shop_status, courier_code, courier_id, courier_candidates, tracking_number, service, carrier_status,
                 carrier_reason, status_time, buyer_status, seller_status, meta, created_at, updated_at, last_event_at,
                 last_checked, next_check, confirmations, failures, last_error, ready_since, dispatch_alert_at, version, written_version)
-            VALUES (:order_id, :shop_status, :courier_code, :courier_id, :tracking_number, :service, :carrier_status,
+            VALUES (:order_id, :shop_status, :courier_code, :courier_id, :courier_candidates, :tracking_number, :service, :carrier_status,
                 :carrier_reason, :status_time, :buyer_status, :seller_status, :meta, :created_at, :updated_at, :last_event_at,
                 :last_checked, :next_check, :confirmations, :failures, :last_error, :ready_since, :dispatch_alert_at, :version, :written_version)
             """)
@@ -45,6 +45,7 @@ public struct StateTransaction {
     public func update(_ order: OrderRecord) throws {
         let statement = try db.cachedStatement(sql: """
             UPDATE orders SET shop_status = :shop_status, courier_code = :courier_code, courier_id = :courier_id,
+                courier_candidates = :courier_candidates,
                 tracking_number = :tracking_number, service = :service, carrier_status = :carrier_status,
                 carrier_reason = :carrier_reason, status_time = :status_time, buyer_status = :buyer_status,
                 seller_status = :seller_status, meta = :meta, updated_at = :updated_at, last_event_at = :last_event_at,
@@ -59,7 +60,7 @@ public struct StateTransaction {
     /// Shipments due at `now` (or every one still being polled when `all`), earliest first,
     /// leaving out those of the couriers in `excluding` ("" stands for shipments without one).
     public func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String> = []) throws -> [DueShipment] {
-        var sql = "SELECT order_id, tracking_number, courier_code, courier_id FROM orders WHERE "
+        var sql = "SELECT order_id, tracking_number, courier_code, courier_id, failures FROM orders WHERE "
         var arguments: StatementArguments = []
         if all {
             sql += "next_check IS NOT NULL"
@@ -74,7 +75,7 @@ public struct StateTransaction {
         var due: [DueShipment] = []
         while let row = try rows.next() {
             guard let number: String = row["tracking_number"] else { continue }
-            due.append(DueShipment(orderID: row["order_id"], trackingNumber: number, courierCode: row["courier_code"], courierID: row["courier_id"]))
+            due.append(DueShipment(orderID: row["order_id"], trackingNumber: number, courierCode: row["courier_code"], courierID: row["courier_id"], failures: row["failures"]))
         }
         return due
     }

@@ -127,14 +127,14 @@ public struct JSONAdapter: CourierAdapter {
         if response.status == 429 || (response.status == 503 && response.header("Retry-After") != nil) {
             return .failed(queries, .rateLimited(retryAfter: response.header("Retry-After").flatMap { RetryAfter.seconds($0) }))
         }
+        if response.status == 401 || response.status == 403 || mapping.unauthorized?.matches(status: response.status, body: root) == true {
+            return .failed(queries, .unauthorized(message: message))
+        }
         if let notFound = mapping.notFound, !dialect.request.isBatch || notFound.path == nil,
            notFound.matches(status: response.status, body: root) {
             var results: [String: TrackingOutcome] = [:]
             for number in numbers { results[number] = .notFound(message: message) }
             return BatchOutcome(results: results)
-        }
-        if response.status == 401 || response.status == 403 {
-            return .failed(queries, .unauthorized(message: message))
         }
         guard response.isSuccess else {
             return .failed(queries, .http(status: response.status, message: message ?? Self.snippet(response.body)))

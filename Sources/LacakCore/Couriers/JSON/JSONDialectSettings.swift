@@ -149,11 +149,14 @@ public struct JSONResponseSettings: Sendable, Decodable {
     public var shipmentStatus: JSONPath?
     /// Path (from the root) to the courier's error message, for logs.
     public var errorMessage: JSONPath?
-    public var notFound: NotFoundRule?
-
     /// How the API says "no such tracking number".
-    public struct NotFoundRule: Sendable, Decodable {
-        /// HTTP statuses that mean not found (alone, or together with `match`).
+    public var notFound: ResponseMatch?
+    /// How the API says "your key is refused" when it does not use 401/403 (RajaOngkir: 400).
+    public var unauthorized: ResponseMatch?
+
+    /// A kind of answer recognised by HTTP status and/or the text at a path.
+    public struct ResponseMatch: Sendable, Decodable {
+        /// HTTP statuses that mean this (alone, or together with `match`).
         public var httpStatus: [Int]
         /// A path (from the root, or the shipment for batches) whose text is checked by `match`.
         public var path: JSONPath?
@@ -183,7 +186,7 @@ public struct JSONResponseSettings: Sendable, Decodable {
             }
             if (path == nil) != (match == nil) { throw container.invalid(path == nil ? .match : .path, "`path` and `match` go together") }
             if httpStatus.isEmpty, path == nil {
-                throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath, debugDescription: "say how not-found looks: `http_status`, or `path` with `match`"))
+                throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath, debugDescription: "give `http_status`, or `path` with `match`"))
             }
         }
 
@@ -211,6 +214,7 @@ public struct JSONResponseSettings: Sendable, Decodable {
         case shipmentStatus = "shipment_status"
         case errorMessage = "error_message"
         case notFound = "not_found"
+        case unauthorized
     }
 
     public init(from decoder: any Decoder) throws {
@@ -249,6 +253,7 @@ public struct JSONResponseSettings: Sendable, Decodable {
         service = try path(.service)
         shipmentStatus = try path(.shipmentStatus)
         errorMessage = try path(.errorMessage)
-        notFound = try container.decodeIfPresent(NotFoundRule.self, forKey: .notFound)
+        notFound = try container.decodeIfPresent(ResponseMatch.self, forKey: .notFound)
+        unauthorized = try container.decodeIfPresent(ResponseMatch.self, forKey: .unauthorized)
     }
 }

@@ -21,7 +21,10 @@ struct NativeExchange: Sendable {
     /// `acceptedStatuses` are non-2xx answers the caller reads itself (404 "not found").
     func send(_ method: String, _ url: String, headers: [(name: String, value: String)], body: JSONValue? = nil,
               acceptedStatuses: Set<Int> = [], using client: HTTPClient) async -> Result<(status: Int, body: JSONValue), CourierError> {
-        var allHeaders = headers + [("Accept", "application/json")]
+        // The courier's own configured headers first, then the API's.
+        var allHeaders = settings.headers.map { header in
+            (name: header.name, value: header.value.render { settings.secrets[$0]?.value })
+        } + headers + [("Accept", "application/json")]
         var bytes: [UInt8]?
         if let body {
             bytes = JSONWriter(pretty: false).bytes(body)

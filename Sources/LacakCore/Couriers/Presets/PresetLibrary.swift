@@ -19,14 +19,18 @@ struct PresetLibrary {
         let lines: TOMLLineIndex
     }
 
-    /// The data directories to search: the configured one, the config's own directory, and
-    /// the installed `share/lacak` beside the executable.
+    /// The data directories to search: the configured one, the config's own directory, the
+    /// installed `share/lacak` beside the executable, and — for a binary run from a source
+    /// tree's `.build/` — that tree's `config/`.
     static func searchPath(configured: String?, configDirectory: String) -> [String] {
         var directories: [String] = []
         if let configured { directories.append(configured) }
         directories.append(configDirectory)
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        directories.append(executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/lacak").path)
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().path
+        directories.append(((executable as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/share/lacak")
+        if let build = executable.range(of: "/.build/") {
+            directories.append(String(executable[..<build.lowerBound]) + "/config")
+        }
         return directories
     }
 
