@@ -143,6 +143,61 @@ import Testing
         #expect(good.templates.text(.orderDelivered, locale: .indonesian).seller == "")
     }
 
+    @Test func presetsAreOverriddenKeyByKey() throws {
+        let directory = TestDirectory()
+        let text = TestConfig.daemon(root: directory.path) + TestConfig.courier(preset: "binderbyte", endpoint: "http://127.0.0.1:1", extra: """
+            burst = 3
+            [courier.response]
+            service = "summary.courier"
+            [[courier.status_rule]]
+            match = "dititipkan"
+            status = "available_for_pickup"
+            """)
+        let courier = try ConfigLoader(environment: TestConfig.environment).load(text: text, path: directory.join("lacak.toml")).couriers[0]
+        #expect(courier.burst == 3)
+        #expect(courier.rateLimit == nil, "rate_limit = 0 in the config beats the preset's 5")
+        #expect(courier.name == "Binderbyte")
+        #expect(courier.endpoint == "http://127.0.0.1:1")
+        #expect(courier.json?.response.service?.description == "summary.courier")
+        #expect(courier.json?.response.events.description == "history[*]", "keys the user did not set come from the preset")
+        #expect(courier.json?.statusRules.first?.pattern == "dititipkan")
+        #expect(courier.json?.statusRules.count == presetRuleCount + 1)
+    }
+
+    @Test func presetProblemsNameTheRightFile() throws {
+        let directory = TestDirectory()
+        try directory.write("data/couriers/broken.toml", "adapter = \"json\"\n[request]\npath = \"/t/{tracking_number}\"\n[response]\nevents = \"e[*]\"\nevent_time = 5\nevent_description = \"d\"\n")
+        let base = TestConfig.daemon(root: directory.path).replacingOccurrences(of: "data_dir = \"\(TestConfig.dataDirectory)\"", with: "data_dir = \"data\"")
+        let broken = base + "[[courier]]\nid = \"b\"\npreset = \"broken\"\nendpoint = \"http://127.0.0.1:1\"\n"
+        let error = try #require(ConfigLoader(environment: [:]).loadError(broken, path: directory.join("lacak.toml")))
+        #expect(error.file == directory.join("data/couriers/broken.toml"))
+        #expect(error.line == 6)
+        #expect(error.message.contains("from preset broken"))
+        // The same mistake made in the config itself is the config's.
+        let own = broken + "[courier.response]\nevent_time = 7\n"
+        let ownError = try #require(ConfigLoader(environment: [:]).loadError(own, path: directory.join("lacak.toml")))
+        #expect(ownError.file == directory.join("lacak.toml"))
+
+        let unknown = try #require(ConfigLoader(environment: [:]).loadError(base + "[[courier]]\nid = \"x\"\npreset = \"nosuch\"\n", path: directory.join("lacak.toml")))
+        #expect(unknown.keyPath == "courier[0].preset")
+        #expect(unknown.message.contains("no preset 'nosuch'"))
+        #expect(unknown.message.contains("broken"), "lists the presets it found")
+
+        try directory.write("data/couriers/syntax.toml", "adapter = \"json\"\n[request\n")
+        let syntax = try #require(ConfigLoader(environment: [:]).loadError(base + "[[courier]]\nid = \"s\"\npreset = \"syntax\"\n", path: directory.join("lacak.toml")))
+        #expect(syntax.file.hasSuffix("syntax.toml"))
+        #expect(syntax.line == 2)
+    }
+
+    @Test func badDetectionRulesAreConfigErrors() throws {
+        let directory = TestDirectory()
+        try directory.write("rules/bad.json", #"{"name": "X", "courier_code": "x", "tracking_numbers": [{"name": "x", "regex": "(", "validation": {}}]}"#)
+        let text = TestConfig.daemon(root: directory.path) + "[detection]\nrule_dirs = [\"rules\"]\n"
+        let error = try #require(ConfigLoader(environment: [:]).loadError(text, path: directory.join("lacak.toml")))
+        #expect(error.file == directory.join("rules/bad.json"))
+        #expect(error.message.contains("not a valid regular expression"))
+    }
+
     @Test func lineIndexUnderstandsTOMLStructure() {
         let index = TOMLLineIndex(source: """
             # comment
@@ -177,9 +232,9 @@ import Testing
 }
 
 extension ConfigLoader {
-    func loadError(_ text: String) -> ConfigError? {
+    func loadError(_ text: String, path: String = "/etc/lacak/test.toml") -> ConfigError? {
         do {
-            _ = try load(text: text, path: "/etc/lacak/test.toml")
+            _ = try load(text: text, path: path)
             return nil
         } catch {
             return error
