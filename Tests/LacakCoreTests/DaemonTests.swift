@@ -94,6 +94,44 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("STATUS=tracking") && $0.contains("courier") })
     }
 
+    /// `lacakd --check` run again and again next to the daemon, on the same state and spool:
+    /// SQLite orders their writes, the spool lock their publishing; nothing is delivered twice.
+    @Test func checkRunsSafelyBesideTheDaemon() throws {
+        let sim = try CourierSimProcess(speed: 36_000)
+        let daemon = try Running { directory in
+            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
+        }
+        let orders = (1...15).map { #"{"order_id": "C-\#($0)", "tracking_number": "JX7000\#(String(format: "%02d", $0))0", "courier": "jne"}"# }
+        try daemon.drop("orders.jsonl", orders.joined(separator: "\n"))
+        var checks: [Int32] = []
+        for round in 0..<6 {
+            if round == 2 { try daemon.drop("more.json", #"{"order_id": "C-99", "tracking_number": "JX71000990", "courier": "jne"}"#) }
+            checks.append(try runProcess(Binaries.lacakd, ["--check", "--all", "--config", daemon.configPath], environment: TestConfig.environment).status)
+            usleep(300_000)
+        }
+        #expect(checks.allSatisfy { $0 == 0 }, "\(checks)")
+        try daemon.waitUntil("every order final") {
+            (1...15).allSatisfy { ["delivered", "returned", "pending"].contains(daemon.carrierStatus("C-\($0)") ?? "") } && daemon.carrierStatus("C-99") != nil
+        }
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+
+        let store = try StateStore(directory: daemon.directory.join("state"))
+        let owed = try store.readNow("owed") { try Int.fetchOne($0.db, sql: "SELECT SUM(notifications) FROM status_changes") ?? -1 }
+        let notes = try daemon.notifications()
+        #expect(notes.count == owed)
+        let keys = notes.compactMap { note -> String? in
+            guard let id = note["id"]?.stringValue else { return nil }
+            return id
+        }
+        #expect(Set(keys).count == keys.count, "a notification was delivered twice")
+        // One "Order Created" per order and audience, whoever ingested it.
+        let created = notes.filter { $0["kind"] == .string("order_created") }
+        #expect(created.count == 16 * 2)
+        #expect(try store.readNow("pending") { try $0.pendingOutboxCount() } == 0)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
     /// A notify socket nobody reads fills up after a few datagrams; the daemon must drop its
     /// pings rather than block on them.
     @Test func neverBlocksOnAFullNotifySocket() throws {
