@@ -1,6 +1,5 @@
 import ArgumentParser
-import FlyingFox
-import FlyingSocks
+import LoopbackHTTP
 import Foundation
 
 /// `courier-sim`: a courier tracking API on loopback whose parcels move through realistic,
@@ -66,8 +65,6 @@ struct CourierSim: AsyncParsableCommand {
                 book.force(awb, scenario)
             }
         }
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: .disabled)
-        await installControlRoutes(on: server, book: book)
         let chosen: any Dialect
         switch dialect {
         case RajaOngkirDialect.name: chosen = RajaOngkirDialect()
@@ -78,36 +75,26 @@ struct CourierSim: AsyncParsableCommand {
         default: chosen = BinderbyteDialect()
         }
         let injector = FaultInjector(plan: try FaultPlan(faults: fault, quota: quota), book: book, dialect: chosen)
-        for (route, handler) in chosen.routes(book: book, apiKey: apiKey) {
-            await server.appendRoute(HTTPRoute(stringLiteral: route), handler: injector.wrap(route, handler))
-        }
-        let task = Task { try await server.run() }
-        try await server.waitUntilListening(timeout: 10)
-        guard case .ip4(_, port: let boundPort) = await server.listeningAddress else {
-            throw ValidationError("could not determine the listening port")
-        }
+        let routes = controlRoutes(book: book) + chosen.routes(book: book, apiKey: apiKey).map(injector.wrap)
+        let server = try await LoopbackHTTPServer(port: Int(port), routes: routes)
         // Written unbuffered: tests read this line from a pipe to learn the port.
-        FileHandle.standardOutput.write(Data("courier-sim listening on http://127.0.0.1:\(boundPort) (dialect \(dialect), speed \(speed)x)\n".utf8))
-        try await task.value
+        FileHandle.standardOutput.write(Data("courier-sim listening on http://127.0.0.1:\(server.port) (dialect \(dialect), speed \(speed)x)\n".utf8))
+        try await server.waitUntilClosed()
     }
 
-    private func installControlRoutes(on server: HTTPServer, book: ShipmentBook) async {
-        await server.appendRoute("PUT /_sim/shipments/*") { request in
-            let awb = String(request.path.split(separator: "/").last ?? "")
-            guard let name = request.query["scenario"], let scenario = Scenario(rawValue: name), !awb.isEmpty else {
-                return SimResponse.json(["error": "use PUT /_sim/shipments/{awb}?scenario=NAME"], status: 400)
-            }
-            book.force(awb, scenario)
-            return SimResponse.json(["awb": awb, "scenario": scenario.rawValue])
-        }
-        await server.appendRoute("GET /_sim/stats") { _ in
-            SimResponse.json(book.stats)
-        }
-        await server.appendRoute("GET /_sim/requests") { _ in
-            SimResponse.json(["requests": book.recentRequests])
-        }
-        await server.appendRoute("GET /_sim/health") { _ in
-            SimResponse.json(["ok": true])
-        }
+    private func controlRoutes(book: ShipmentBook) -> [LoopbackRoute] {
+        [
+            LoopbackRoute("PUT", "/_sim/shipments/*") { request in
+                let awb = String(request.path.split(separator: "/").last ?? "")
+                guard let name = request.query["scenario"], let scenario = Scenario(rawValue: name), !awb.isEmpty else {
+                    return SimResponse.json(["error": "use PUT /_sim/shipments/{awb}?scenario=NAME"], status: 400)
+                }
+                book.force(awb, scenario)
+                return SimResponse.json(["awb": awb, "scenario": scenario.rawValue])
+            },
+            LoopbackRoute("GET", "/_sim/stats") { _ in SimResponse.json(book.stats) },
+            LoopbackRoute("GET", "/_sim/requests") { _ in SimResponse.json(["requests": book.recentRequests]) },
+            LoopbackRoute("GET", "/_sim/health") { _ in SimResponse.json(["ok": true]) },
+        ]
     }
 }

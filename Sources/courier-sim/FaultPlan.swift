@@ -1,5 +1,5 @@
-import FlyingFox
 import Foundation
+import LoopbackHTTP
 import Synchronization
 
 /// What can go wrong with a courier API, chosen per request: `--fault MODE[@SHARE]`, and a
@@ -79,16 +79,18 @@ final class FaultInjector: Sendable {
         self.dialect = dialect
     }
 
-    func wrap(_ route: String, _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> @Sendable (HTTPRequest) async throws -> HTTPResponse {
-        { request in
-            let response = try await self.respond(request, handler)
-            let retryAfter = response.headers[HTTPHeader("Retry-After")].flatMap { Int($0) }
-            self.book.record(path: request.path, status: response.statusCode.code, retryAfter: retryAfter)
+    /// The route with faults, quota and the request log in front of its handler.
+    func wrap(_ route: LoopbackRoute) -> LoopbackRoute {
+        let handler = route.handler
+        return LoopbackRoute(route.method, route.path) { request in
+            guard let response = await self.respond(request, handler) else { return nil }
+            let retryAfter = response.headers.first { $0.name == "Retry-After" }.flatMap { Int($0.value) }
+            self.book.record(path: request.path, status: response.status, retryAfter: retryAfter)
             return response
         }
     }
 
-    private func respond(_ request: HTTPRequest, _ handler: @Sendable (HTTPRequest) async throws -> HTTPResponse) async throws -> HTTPResponse {
+    private func respond(_ request: LoopbackRequest, _ handler: LoopbackHandler) async -> LoopbackResponse? {
         if let quota = plan.quota {
             let now = Date().timeIntervalSince1970
             let wait: Int? = window.withLock { window in
@@ -115,13 +117,12 @@ final class FaultInjector: Sendable {
                 let headers = retryAfter.map { ["Retry-After": String($0)] } ?? [:]
                 return SimResponse.json(["status": status, "message": "Simulated failure"], status: status, headers: headers)
             case .delay(let seconds):
-                try await Task.sleep(for: .seconds(seconds))
-                return try await handler(request)
+                try? await Task.sleep(for: .seconds(seconds))
+                return await handler(request)
             case .hang:
-                try await Task.sleep(for: .seconds(3600))
-                return SimResponse.json(["status": 504], status: 504)
+                return nil
             }
         }
-        return try await handler(request)
+        return await handler(request)
     }
 }

@@ -291,7 +291,7 @@ extension CourierSimProcess {
 
     /// The simulator's request log (tracking requests only).
     func requestLog() throws -> [LoggedRequest] {
-        let data = try Data(contentsOf: URL(string: baseURL + "/_sim/requests")!)
+        let data = try BlockingHTTP.get(port: port, path: "/_sim/requests")
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         let entries = object?["requests"] as? [[String: Any]] ?? []
         return entries.compactMap { entry in

@@ -69,7 +69,7 @@ import Testing
                 }
             }
             if state["JX1000001"]?.status == .delivered, state["JX1000002"]?.status == (testCase.preset == "easypost" ? .returning : .returned) { break }
-            try await Task.sleep(for: .milliseconds(200))
+            try? await Task.sleep(for: .milliseconds(200))
         }
         #expect(state["JX1000001"]?.status == .delivered, "\(testCase): \(String(describing: state["JX1000001"]))")
         let returnStatus: CarrierStatus = testCase.preset == "easypost" ? .returning : .returned
@@ -117,11 +117,11 @@ import Testing
             #"{"tracking_code": "JX3000001", "tracking_details": [{"datetime": 17, "message": null}]}"#,
             String(repeating: "[", count: 5000),
         ]
-        let answer: @Sendable (FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse = { request in
-            let index = Int(request.headers[FlyingFoxHeader("X-Body")] ?? "0") ?? 0
+        let answer: LoopbackHandler = { request in
+            let index = Int(request.header("X-Body") ?? "0") ?? 0
             return .json(bodies[index % bodies.count])
         }
-        let server = try await LoopbackServer(routes: [("GET /*", answer), ("POST /*", answer)])
+        let server = try await LoopbackServer(routes: [LoopbackRoute(nil, "/*", answer)])
         defer { Task { await server.stop() } }
         let adapter = try adapter(testCase, port: Int(server.port))
         for index in bodies.indices {
@@ -136,8 +136,7 @@ import Testing
     }
 }
 
-import FlyingFox
-typealias FlyingFoxHeader = FlyingFox.HTTPHeader
+import LoopbackHTTP
 
 extension CourierAdapter {
     /// Sends one lookup through a loopback server that answers with the `index`th broken body.

@@ -1,4 +1,4 @@
-import FlyingFox
+import LoopbackHTTP
 import Foundation
 import Testing
 @testable import LacakCore
@@ -13,8 +13,8 @@ import Testing
     }
 
     @Test func theWorkedDeclarativeExampleWorks() async throws {
-        let server = try await LoopbackServer(routes: [("GET /v2/lacak/*", { request in
-            guard request.headers[FlyingFox.HTTPHeader("X-Key")] == "readme-key" else { return .json(#"{"ok": false}"#, status: 401) }
+        let server = try await LoopbackServer(routes: [LoopbackRoute("GET", "/v2/lacak/*") { request in
+            guard request.header("X-Key") == "readme-key" else { return .json(#"{"ok": false}"#, status: 401) }
             let number = String(request.path.split(separator: "/").last ?? "")
             if number != "JX1234567890" { return .json(#"{"ok": false, "pesan": "resi tidak ditemukan"}"#, status: 404) }
             return .json("""
@@ -23,7 +23,7 @@ import Testing
                            "riwayat": [{"waktu": "28-11-2026 14:05", "kode": "DLV", "ket": "Diterima oleh BUDI", "kota": "BANDUNG"},
                                        {"waktu": "28-11-2026 08:30", "kode": "OFD", "ket": "Kurir menuju alamat", "kota": "BANDUNG"}]}}
                 """)
-        })])
+        }])
         defer { Task { await server.stop() } }
         let directory = TestDirectory()
         let example = try Self.exampleConfig().replacingOccurrences(of: "https://api.kurirkita.id", with: server.baseURL)

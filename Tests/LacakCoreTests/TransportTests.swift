@@ -1,4 +1,4 @@
-import FlyingFox
+import LoopbackHTTP
 import Foundation
 import Testing
 @testable import LacakCore
@@ -6,13 +6,13 @@ import Testing
 @Suite struct TransportTests {
     @Test func sendsRequestsAndReadsResponses() async throws {
         let server = try await LoopbackServer(routes: [
-            ("GET /hello", { request in
-                .json(#"{"query": "\#(request.query["name"] ?? "")", "agent": "\#(request.headers[HTTPHeader("User-Agent")] ?? "")", "x": "\#(request.headers[HTTPHeader("X-Test")] ?? "")"}"#,
-                      headers: ["X-Reply": "yes"])
-            }),
-            ("POST /echo", { request in
-                .json(String(decoding: try await request.bodyData, as: UTF8.self), status: 201)
-            }),
+            LoopbackRoute("GET", "/hello") { request in
+                .json(#"{"query": "\#(request.query["name"] ?? "")", "agent": "\#(request.header("User-Agent") ?? "")", "x": "\#(request.header("X-Test") ?? "")"}"#,
+                      headers: [("X-Reply", "yes")])
+            },
+            LoopbackRoute("POST", "/echo") { request in
+                .json(String(decoding: request.body, as: UTF8.self), status: 201)
+            },
         ])
         defer { Task { await server.stop() } }
         let client = LacakCore.HTTPClient()
@@ -39,7 +39,7 @@ import Testing
 
     @Test func capsResponseSize() async throws {
         let big = String(repeating: "x", count: 300_000)
-        let server = try await LoopbackServer(routes: [("GET /big", { _ in .json("\"\(big)\"") })])
+        let server = try await LoopbackServer(routes: [LoopbackRoute("GET", "/big") { _ in .json("\"\(big)\"") }])
         defer { Task { await server.stop() } }
         let client = LacakCore.HTTPClient()
         defer { client.shutdown() }
@@ -52,10 +52,10 @@ import Testing
     }
 
     @Test func timesOut() async throws {
-        let server = try await LoopbackServer(routes: [("GET /slow", { _ in
-            try await Task.sleep(for: .seconds(3))
+        let server = try await LoopbackServer(routes: [LoopbackRoute("GET", "/slow") { _ in
+            try? await Task.sleep(for: .seconds(3))
             return .json("{}")
-        })])
+        }])
         defer { Task { await server.stop() } }
         let client = LacakCore.HTTPClient()
         defer { client.shutdown() }
@@ -71,10 +71,10 @@ import Testing
 
     @Test func refusesRedirectsUnlessAllowedAndOtherSchemes() async throws {
         let server = try await LoopbackServer(routes: [
-            ("GET /moved", { _ in .redirect(301, to: "/target?secret=1") }),
-            ("GET /target", { _ in .json(#"{"ok": true}"#) }),
-            ("GET /elsewhere", { _ in .redirect(302, to: "file:///etc/passwd") }),
-            ("GET /loop", { _ in .redirect(302, to: "/loop") }),
+            LoopbackRoute("GET", "/moved") { _ in .redirect(301, to: "/target?secret=1") },
+            LoopbackRoute("GET", "/target") { _ in .json(#"{"ok": true}"#) },
+            LoopbackRoute("GET", "/elsewhere") { _ in .redirect(302, to: "file:///etc/passwd") },
+            LoopbackRoute("GET", "/loop") { _ in .redirect(302, to: "/loop") },
         ])
         defer { Task { await server.stop() } }
         let client = LacakCore.HTTPClient()
@@ -108,11 +108,10 @@ import Testing
     }
 
     @Test func reportsConnectionFailures() async throws {
-        // Bind and close a socket to find a port nobody listens on.
-        let server = try await LoopbackServer(routes: [])
-        let port = server.port
-        await server.stop()
-        try await Task.sleep(for: .milliseconds(100))
+        // A port that is bound but not listening refuses connections, and nobody else can take it.
+        let refusing = try RefusingPort()
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let client = LacakCore.HTTPClient()
         defer { client.shutdown() }
         await #expect {
@@ -124,10 +123,10 @@ import Testing
     }
 
     @Test func runsManyTransfersAtOnce() async throws {
-        let server = try await LoopbackServer(routes: [("GET /n/*", { request in
-            try await Task.sleep(for: .milliseconds(200))
+        let server = try await LoopbackServer(routes: [LoopbackRoute("GET", "/n/*") { request in
+            try? await Task.sleep(for: .milliseconds(200))
             return .json(#"{"n": "\#(request.path.split(separator: "/").last ?? "")"}"#)
-        })])
+        }])
         defer { Task { await server.stop() } }
         let client = LacakCore.HTTPClient()
         defer { client.shutdown() }
@@ -149,15 +148,15 @@ import Testing
     }
 
     @Test func cancellingATaskAbortsItsTransfer() async throws {
-        let server = try await LoopbackServer(routes: [("GET /hang", { _ in
-            try await Task.sleep(for: .seconds(30))
+        let server = try await LoopbackServer(routes: [LoopbackRoute("GET", "/hang") { _ in
+            try? await Task.sleep(for: .seconds(30))
             return .json("{}")
-        })])
+        }])
         defer { Task { await server.stop() } }
         let client = LacakCore.HTTPClient()
         defer { client.shutdown() }
         let task = Task { try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/hang")) }
-        try await Task.sleep(for: .milliseconds(200))
+        try? await Task.sleep(for: .milliseconds(200))
         task.cancel()
         await #expect(throws: TransportError.cancelled) { try await task.value }
     }

@@ -1,4 +1,4 @@
-import FlyingFox
+import LoopbackHTTP
 import Foundation
 
 /// AfterShip Tracking API 2025-04: `GET /tracking/2025-04/trackings?tracking_numbers=…` lists
@@ -8,38 +8,38 @@ struct AfterShipDialect: Dialect {
     static let name = "aftership"
     let book: ShipmentBook
 
-    func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)] {
+    func routes(book: ShipmentBook, apiKey: String?) -> [LoopbackRoute] {
         [
-            ("GET /tracking/2025-04/trackings", { request in self.list(request, apiKey: apiKey) }),
-            ("POST /tracking/2025-04/trackings", { request in try await self.create(request, apiKey: apiKey) }),
+            LoopbackRoute("GET", "/tracking/2025-04/trackings") { request in self.list(request, apiKey: apiKey) },
+            LoopbackRoute("POST", "/tracking/2025-04/trackings") { request in self.create(request, apiKey: apiKey) },
         ]
     }
 
-    static func meta(_ status: Int, code: Int, message: String, type: String) -> HTTPResponse {
+    static func meta(_ status: Int, code: Int, message: String, type: String) -> LoopbackResponse {
         SimResponse.json(["meta": ["code": code, "message": message, "type": type], "data": [String: Any]()], status: status)
     }
 
-    func quotaExceeded(retryAfter: Int) -> HTTPResponse {
+    func quotaExceeded(retryAfter: Int) -> LoopbackResponse {
         var response = Self.meta(429, code: 429, message: "You have exceeded the API call rate limit. The default limit is 10 requests per second.", type: "TooManyRequests")
-        response.headers[HTTPHeader("Retry-After")] = String(retryAfter)
-        response.headers[HTTPHeader("X-RateLimit-Reset")] = String(Int(Date().timeIntervalSince1970) + retryAfter)
+        response.headers.append(("Retry-After", String(retryAfter)))
+        response.headers.append(("X-RateLimit-Reset", String(Int(Date().timeIntervalSince1970) + retryAfter)))
         return response
     }
 
-    private func authorized(_ request: HTTPRequest, _ apiKey: String?) -> Bool {
-        apiKey == nil || request.headers[HTTPHeader("as-api-key")] == apiKey
+    private func authorized(_ request: LoopbackRequest, _ apiKey: String?) -> Bool {
+        apiKey == nil || request.header("as-api-key") == apiKey
     }
 
-    private func list(_ request: HTTPRequest, apiKey: String?) -> HTTPResponse {
+    private func list(_ request: LoopbackRequest, apiKey: String?) -> LoopbackResponse {
         guard authorized(request, apiKey) else { return Self.meta(401, code: 401, message: "Invalid API key.", type: "Unauthorized") }
         let numbers = (request.query["tracking_numbers"] ?? "").split(separator: ",").map(String.init)
         let trackings = numbers.filter { book.isRegistered($0, dialect: Self.name) }.map(tracking)
         return SimResponse.json(["meta": ["code": 200], "data": ["pagination": ["total": trackings.count, "has_next_page": false], "trackings": trackings]])
     }
 
-    private func create(_ request: HTTPRequest, apiKey: String?) async throws -> HTTPResponse {
+    private func create(_ request: LoopbackRequest, apiKey: String?) -> LoopbackResponse {
         guard authorized(request, apiKey) else { return Self.meta(401, code: 401, message: "Invalid API key.", type: "Unauthorized") }
-        guard let body = try? JSONSerialization.jsonObject(with: try await request.bodyData) as? [String: Any],
+        guard let body = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
               let number = body["tracking_number"] as? String, !number.isEmpty else {
             return Self.meta(400, code: 4005, message: "The value of `tracking_number` is invalid.", type: "BadRequest")
         }
@@ -86,28 +86,28 @@ struct EasyPostDialect: Dialect {
     static let name = "easypost"
     let book: ShipmentBook
 
-    func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)] {
-        [("POST /v2/trackers", { request in try await self.create(request, apiKey: apiKey) })]
+    func routes(book: ShipmentBook, apiKey: String?) -> [LoopbackRoute] {
+        [LoopbackRoute("POST", "/v2/trackers") { request in self.create(request, apiKey: apiKey) }]
     }
 
-    static func error(_ status: Int, code: String, message: String) -> HTTPResponse {
+    static func error(_ status: Int, code: String, message: String) -> LoopbackResponse {
         SimResponse.json(["error": ["code": code, "message": message, "errors": [Any]()]], status: status)
     }
 
-    func quotaExceeded(retryAfter: Int) -> HTTPResponse {
+    func quotaExceeded(retryAfter: Int) -> LoopbackResponse {
         var response = Self.error(429, code: "RATE_LIMITED", message: "You have exceeded the rate limit for this endpoint.")
-        response.headers[HTTPHeader("Retry-After")] = String(retryAfter)
+        response.headers.append(("Retry-After", String(retryAfter)))
         return response
     }
 
-    private func create(_ request: HTTPRequest, apiKey: String?) async throws -> HTTPResponse {
+    private func create(_ request: LoopbackRequest, apiKey: String?) -> LoopbackResponse {
         if let apiKey {
             let expected = "Basic " + Data((apiKey + ":").utf8).base64EncodedString()
-            guard request.headers[.authorization] == expected else {
+            guard request.header("Authorization") == expected else {
                 return Self.error(401, code: "APIKEY.INVALID", message: "The API key provided is invalid.")
             }
         }
-        guard let body = try? JSONSerialization.jsonObject(with: try await request.bodyData) as? [String: Any],
+        guard let body = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
               let tracker = body["tracker"] as? [String: Any], let code = tracker["tracking_code"] as? String, !code.isEmpty else {
             return Self.error(422, code: "TRACKER.TRACKING_CODE.INVALID", message: "Invalid tracking_code.")
         }

@@ -1,4 +1,4 @@
-import FlyingFox
+import LoopbackHTTP
 import Foundation
 
 /// Binderbyte's "cek resi" API: `GET /v1/track?api_key=&courier=&awb=`.
@@ -19,15 +19,15 @@ struct BinderbyteDialect: Dialect {
 
     let formatter = LocalTimeFormatter(zone: "Asia/Jakarta")
 
-    func quotaExceeded(retryAfter: Int) -> HTTPResponse {
+    func quotaExceeded(retryAfter: Int) -> LoopbackResponse {
         SimResponse.json(["status": 429, "message": "Limit request tercapai, silakan coba lagi nanti"], status: 429, headers: ["Retry-After": String(retryAfter)])
     }
 
-    func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)] {
-        [("GET /v1/track", { request in self.track(request, book: book, apiKey: apiKey) })]
+    func routes(book: ShipmentBook, apiKey: String?) -> [LoopbackRoute] {
+        [LoopbackRoute("GET", "/v1/track") { request in self.track(request, book: book, apiKey: apiKey) }]
     }
 
-    func track(_ request: HTTPRequest, book: ShipmentBook, apiKey: String?) -> HTTPResponse {
+    func track(_ request: LoopbackRequest, book: ShipmentBook, apiKey: String?) -> LoopbackResponse {
         if let apiKey, request.query["api_key"] != apiKey {
             return SimResponse.json(["status": 401, "message": "Invalid API key"], status: 401)
         }

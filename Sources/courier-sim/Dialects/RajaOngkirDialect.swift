@@ -1,4 +1,4 @@
-import FlyingFox
+import LoopbackHTTP
 import Foundation
 
 /// RajaOngkir Pro's waybill API: `POST /api/waybill`, header `key`, form body
@@ -12,24 +12,24 @@ struct RajaOngkirDialect: Dialect {
                            "jet": "JET Express", "rpx": "RPX Holding", "first": "First Logistics", "pcp": "Priority Cargo and Package", "dse": "21 Express"]
     let formatter = LocalTimeFormatter(zone: "Asia/Jakarta")
 
-    func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)] {
-        [("POST /api/waybill", { request in try await self.waybill(request, book: book, apiKey: apiKey) })]
+    func routes(book: ShipmentBook, apiKey: String?) -> [LoopbackRoute] {
+        [LoopbackRoute("POST", "/api/waybill") { request in self.waybill(request, book: book, apiKey: apiKey) }]
     }
 
-    static func status(_ code: Int, _ description: String) -> HTTPResponse {
+    static func status(_ code: Int, _ description: String) -> LoopbackResponse {
         SimResponse.json(["rajaongkir": ["status": ["code": code, "description": description]]], status: code)
     }
 
-    func quotaExceeded(retryAfter: Int) -> HTTPResponse {
+    func quotaExceeded(retryAfter: Int) -> LoopbackResponse {
         SimResponse.json(["rajaongkir": ["status": ["code": 429, "description": "Batas request harian terlampaui (daily limit exceeded)"]]],
                          status: 429, headers: ["Retry-After": String(retryAfter)])
     }
 
-    func waybill(_ request: HTTPRequest, book: ShipmentBook, apiKey: String?) async throws -> HTTPResponse {
-        if let apiKey, request.headers[HTTPHeader("key")] != apiKey {
+    func waybill(_ request: LoopbackRequest, book: ShipmentBook, apiKey: String?) -> LoopbackResponse {
+        if let apiKey, request.header("key") != apiKey {
             return Self.status(400, "Invalid key. API key tidak ditemukan di database RajaOngkir.")
         }
-        let form = FormBody(try await request.bodyData)
+        let form = FormBody(request.body)
         guard let awb = form["waybill"], let courier = form["courier"]?.lowercased(), !awb.isEmpty else {
             return Self.status(400, "Bad request. Waybill dan courier harus diisi.")
         }
@@ -56,24 +56,24 @@ struct KomerceDialect: Dialect {
     static let name = "komerce"
     let formatter = LocalTimeFormatter(zone: "Asia/Jakarta")
 
-    func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)] {
-        [("POST /api/v1/track/waybill", { request in try await self.waybill(request, book: book, apiKey: apiKey) })]
+    func routes(book: ShipmentBook, apiKey: String?) -> [LoopbackRoute] {
+        [LoopbackRoute("POST", "/api/v1/track/waybill") { request in self.waybill(request, book: book, apiKey: apiKey) }]
     }
 
-    static func meta(_ code: Int, _ message: String, _ status: String) -> HTTPResponse {
+    static func meta(_ code: Int, _ message: String, _ status: String) -> LoopbackResponse {
         SimResponse.json(["meta": ["message": message, "code": code, "status": status], "data": NSNull()], status: code)
     }
 
-    func quotaExceeded(retryAfter: Int) -> HTTPResponse {
+    func quotaExceeded(retryAfter: Int) -> LoopbackResponse {
         SimResponse.json(["meta": ["message": "Daily limit exceeded", "code": 429, "status": "failed"], "data": NSNull()],
                          status: 429, headers: ["Retry-After": String(retryAfter)])
     }
 
-    func waybill(_ request: HTTPRequest, book: ShipmentBook, apiKey: String?) async throws -> HTTPResponse {
-        if let apiKey, request.headers[HTTPHeader("key")] != apiKey {
+    func waybill(_ request: LoopbackRequest, book: ShipmentBook, apiKey: String?) -> LoopbackResponse {
+        if let apiKey, request.header("key") != apiKey {
             return Self.meta(400, "Invalid Api key, key not found", "failed")
         }
-        let form = FormBody(try await request.bodyData)
+        let form = FormBody(request.body)
         guard let awb = request.query["awb"] ?? form["awb"], let courier = (request.query["courier"] ?? form["courier"])?.lowercased(), !awb.isEmpty else {
             return Self.meta(422, "awb and courier are required", "failed")
         }

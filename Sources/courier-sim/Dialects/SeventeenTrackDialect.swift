@@ -1,4 +1,4 @@
-import FlyingFox
+import LoopbackHTTP
 import Foundation
 
 /// 17TRACK API v2.2: `POST /track/v2.2/register` and `/gettrackinfo`, header `17token`, bodies
@@ -9,23 +9,23 @@ struct SeventeenTrackDialect: Dialect {
     static let name = "17track"
     let book: ShipmentBook
 
-    func routes(book: ShipmentBook, apiKey: String?) -> [(route: String, handler: @Sendable (HTTPRequest) async throws -> HTTPResponse)] {
+    func routes(book: ShipmentBook, apiKey: String?) -> [LoopbackRoute] {
         [
-            ("POST /track/v2.2/register", { request in try await self.handle(request, apiKey: apiKey, register: true) }),
-            ("POST /track/v2.2/gettrackinfo", { request in try await self.handle(request, apiKey: apiKey, register: false) }),
+            LoopbackRoute("POST", "/track/v2.2/register") { request in self.handle(request, apiKey: apiKey, register: true) },
+            LoopbackRoute("POST", "/track/v2.2/gettrackinfo") { request in self.handle(request, apiKey: apiKey, register: false) },
         ]
     }
 
-    func quotaExceeded(retryAfter: Int) -> HTTPResponse {
+    func quotaExceeded(retryAfter: Int) -> LoopbackResponse {
         SimResponse.json(["code": -18010014, "data": ["errors": [["code": -18010014, "message": "Request limit exceeded"]]]],
                          status: 429, headers: ["Retry-After": String(retryAfter)])
     }
 
-    private func handle(_ request: HTTPRequest, apiKey: String?, register: Bool) async throws -> HTTPResponse {
-        if let apiKey, request.headers[HTTPHeader("17token")] != apiKey {
+    private func handle(_ request: LoopbackRequest, apiKey: String?, register: Bool) -> LoopbackResponse {
+        if let apiKey, request.header("17token") != apiKey {
             return SimResponse.json(["code": -18010002, "data": ["errors": [["code": -18010002, "message": "Access token is invalid"]]]], status: 401)
         }
-        guard let items = try? JSONSerialization.jsonObject(with: try await request.bodyData) as? [[String: Any]] else {
+        guard let items = try? JSONSerialization.jsonObject(with: request.body) as? [[String: Any]] else {
             return SimResponse.json(["code": -18010013, "data": ["errors": [["code": -18010013, "message": "Submitted data is invalid"]]]])
         }
         guard items.count <= 40 else {

@@ -30,7 +30,7 @@ final class CourierSimProcess {
 
     /// Request counters from `GET /_sim/stats`.
     func requestCount() throws -> Int {
-        let data = try Data(contentsOf: URL(string: baseURL + "/_sim/stats")!)
+        let data = try BlockingHTTP.get(port: port, path: "/_sim/stats")
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         return object?["requests"] as? Int ?? -1
     }

@@ -1,0 +1,190 @@
+public import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// One HTTP request as a loopback handler sees it: the whole body already read.
+public struct LoopbackRequest: Sendable {
+    public var method: String
+    /// The path without the query.
+    public var path: String
+    /// Query parameters, percent-decoded; the first value of a repeated name.
+    public var query: [String: String]
+    public var headers: [(name: String, value: String)]
+    public var body: Data
+
+    /// The first header with this name, compared without case.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// An HTTP response from a loopback handler.
+public struct LoopbackResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: Data
+
+    public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: Data = Data()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON body (`application/json`).
+    public static func json(_ text: String, status: Int = 200, headers: [(name: String, value: String)] = []) -> LoopbackResponse {
+        LoopbackResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: Data(text.utf8))
+    }
+
+    /// A redirect to `location`.
+    public static func redirect(_ status: Int, to location: String) -> LoopbackResponse {
+        LoopbackResponse(status: status, headers: [("Location", location)])
+    }
+}
+
+/// Answers a request; nil means "never answer" (the connection stays open, silent).
+public typealias LoopbackHandler = @Sendable (LoopbackRequest) async -> LoopbackResponse?
+
+/// A route: a method (nil for any) and a path, exact or ending in `*` for a prefix.
+public struct LoopbackRoute: Sendable {
+    public var method: String?
+    public var path: String
+    public var handler: LoopbackHandler
+
+    public init(_ method: String?, _ path: String, _ handler: @escaping LoopbackHandler) {
+        self.method = method
+        self.path = path
+        self.handler = handler
+    }
+
+    func matches(_ request: LoopbackRequest) -> Bool {
+        if let method, method != request.method { return false }
+        if path.hasSuffix("*") { return request.path.hasPrefix(String(path.dropLast())) }
+        return request.path == path
+    }
+}
+
+/// A small HTTP/1.1 server on SwiftNIO, bound to 127.0.0.1, for courier-sim and the tests.
+///
+/// Keep-alive and pipelined requests are served in order; each request's handler runs as its
+/// own task, so a handler that sleeps (a simulated slow courier) holds up nothing else.
+public final class LoopbackHTTPServer: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    /// The port the server listens on.
+    public let port: Int
+
+    /// Starts listening on 127.0.0.1:`port` (0 picks a free port).
+    public init(port: Int = 0, threads: Int? = nil, routes: [LoopbackRoute]) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads ?? System.coreCount))
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(routes: routes))
+                }
+            }
+        do {
+            channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        self.group = group
+        self.port = channel.localAddress?.port ?? port
+    }
+
+    /// `http://127.0.0.1:PORT`
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Stops listening, closes every connection and stops the threads.
+    public func stop() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Serves until the listening socket is closed.
+    public func waitUntilClosed() async throws {
+        try await channel.closeFuture.get()
+    }
+}
+
+/// Collects one request, runs its handler in a task, writes the answer on the event loop.
+private final class RequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let routes: [LoopbackRoute]
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    /// Larger request bodies are refused; no courier API takes more.
+    private let maxBody = 8 << 20
+
+    init(routes: [LoopbackRoute]) {
+        self.routes = routes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body.clear()
+        case .body(var chunk):
+            if body.readableBytes + chunk.readableBytes <= maxBody { body.writeBuffer(&chunk) }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let request = Self.request(head, body: Data(body.readableBytesView))
+            let keepAlive = head.isKeepAlive
+            let version = head.version
+            let route = routes.first { $0.matches(request) }
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let promise = context.eventLoop.makePromise(of: LoopbackResponse?.self)
+            promise.completeWithTask {
+                guard let route else { return LoopbackResponse.json(#"{"error": "no such route"}"#, status: 404) }
+                return await route.handler(request)
+            }
+            promise.futureResult.whenSuccess { response in
+                guard let response else { return }
+                Self.write(response, version: version, keepAlive: keepAlive, context: loopBound.value)
+            }
+        }
+    }
+
+    private static func request(_ head: HTTPRequestHead, body: Data) -> LoopbackRequest {
+        var path = head.uri
+        var query: [String: String] = [:]
+        if let mark = head.uri.firstIndex(of: "?") {
+            path = String(head.uri[..<mark])
+            for pair in head.uri[head.uri.index(after: mark)...].split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ") }
+                let name = parts[0].removingPercentEncoding ?? parts[0]
+                let value = parts.count > 1 ? (parts[1].removingPercentEncoding ?? parts[1]) : ""
+                if query[name] == nil { query[name] = value }
+            }
+        }
+        return LoopbackRequest(method: head.method.rawValue, path: path, query: query,
+                               headers: head.headers.map { ($0.name, $0.value) }, body: body)
+    }
+
+    private static func write(_ response: LoopbackResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        headers.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+        if !response.body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}
