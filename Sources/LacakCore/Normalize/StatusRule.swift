@@ -32,6 +32,10 @@ public struct StatusRule: Sendable {
 
     /// Whether the rule applies to an event with these codes and this description.
     public func matches(codes eventCodes: [String], description: String) -> Bool {
+        matches(codes: eventCodes, description: FoldedText(description))
+    }
+
+    func matches(codes eventCodes: [String], description: FoldedText) -> Bool {
         if !codes.isEmpty, eventCodes.contains(where: codes.contains) { return true }
         if let regex, regex.matches(description) { return true }
         return false
@@ -53,7 +57,9 @@ public struct StatusRuleSet: Sendable {
 
     /// The status and reason of the first rule matching any of `codes` or the description.
     public func classify(codes: [String], description: String) -> (status: CarrierStatus, reason: StatusReason?)? {
-        for rule in rules where rule.matches(codes: codes, description: description) {
+        // Folded once for the whole list: a courier table has dozens of rules.
+        let folded = FoldedText(description)
+        for rule in rules where rule.matches(codes: codes, description: folded) {
             return (rule.status, rule.reason)
         }
         return nil
@@ -64,6 +70,21 @@ public struct StatusRuleSet: Sendable {
 public struct StatusRuleError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+}
+
+/// A text with its UTF-8 bytes ASCII-lowercased, for matching many patterns against it.
+struct FoldedText {
+    let original: String
+    let lowercaseASCII: [UInt8]
+
+    init(_ text: String) {
+        original = text
+        var bytes = Array(text.utf8)
+        for index in bytes.indices where bytes[index] >= 0x41 && bytes[index] <= 0x5A {
+            bytes[index] |= 0x20
+        }
+        lowercaseASCII = bytes
+    }
 }
 
 /// A case-insensitive regular expression, with a fast path for plain alternatives of words.
@@ -87,16 +108,16 @@ struct CompiledPattern: @unchecked Sendable {
     }
 
     func matches(_ text: String) -> Bool {
+        matches(FoldedText(text))
+    }
+
+    func matches(_ text: FoldedText) -> Bool {
         if let phrases {
-            var haystack = Array(text.utf8)
-            for index in haystack.indices where haystack[index] >= 0x41 && haystack[index] <= 0x5A {
-                haystack[index] |= 0x20
-            }
-            return phrases.contains { CompiledPattern.contains(haystack, $0) }
+            return phrases.contains { CompiledPattern.contains(text.lowercaseASCII, $0) }
         }
         guard let regex else { return false }
-        let range = NSRange(text.startIndex..<text.endIndex, in: text)
-        return regex.firstMatch(in: text, options: [], range: range) != nil
+        let range = NSRange(text.original.startIndex..<text.original.endIndex, in: text.original)
+        return regex.firstMatch(in: text.original, options: [], range: range) != nil
     }
 
     /// The lowercase phrases when the pattern is `a|b|c` of ASCII letters, digits, spaces and

@@ -6,16 +6,30 @@ public struct NotificationComposer: Sendable {
     /// Placeholders a template may use.
     public static let placeholders = ["order_id", "courier", "tracking_number", "event", "location", "time", "status", "reason", "candidates"]
 
-    public var locale: NotificationLocale
-    public var templates: TemplateOverrides
-    public var audiences: [Audience]
-    public var zone: ZoneRules
+    public let locale: NotificationLocale
+    public let templates: TemplateOverrides
+    public let audiences: [Audience]
+    public let zone: ZoneRules
+    /// Each kind's templates, parsed once: composing runs for every status change.
+    private let parsed: [NotificationKind: ParsedText]
+
+    private struct ParsedText: Sendable {
+        var title: Template
+        var bodies: [(audience: Audience, body: Template)]
+    }
 
     public init(locale: NotificationLocale, templates: TemplateOverrides, audiences: [Audience], zone: ZoneRules) {
         self.locale = locale
         self.templates = templates
         self.audiences = audiences
         self.zone = zone
+        var parsed: [NotificationKind: ParsedText] = [:]
+        for kind in NotificationKind.allCases {
+            let text = templates.text(kind, locale: locale)
+            parsed[kind] = ParsedText(title: Template(text.title),
+                                      bodies: audiences.filter { !text.body(for: $0).isEmpty }.map { ($0, Template(text.body(for: $0))) })
+        }
+        self.parsed = parsed
     }
 
     public init(config: LacakConfig) {
@@ -38,14 +52,12 @@ public struct NotificationComposer: Sendable {
 
     /// The notifications of `change` (stored as `changeID`) for `order`.
     public func compose(_ change: StatusChange, changeID: Int64, order: OrderRecord, courierName: String?) -> [Notification] {
-        guard let kind = change.kind else { return [] }
-        let text = templates.text(kind, locale: locale)
+        guard let kind = change.kind, let text = parsed[kind], !text.bodies.isEmpty else { return [] }
         let values = placeholderValues(change: change, order: order, courierName: courierName)
+        let title = text.title.render { values[$0] }
         var notifications: [Notification] = []
-        for audience in recipients(of: kind) {
-            let bodyTemplate = text.body(for: audience)
-            let title = Template(text.title).render { values[$0] }
-            let body = Template(bodyTemplate).render { values[$0] }
+        for (audience, template) in text.bodies {
+            let body = template.render { values[$0] }
             let id = Self.paddedID(changeID) + "-" + audience.rawValue
             let fileName = String(change.at.milliseconds) + "." + id + ".json"
             let document = JSONValue.fields([

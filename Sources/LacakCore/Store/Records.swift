@@ -63,48 +63,57 @@ public struct OrderRecord: Sendable, Equatable {
         self.writtenVersion = 0
     }
 
+    /// The columns of `orders` in the order `init(row:)` and `values` use them: rows are read
+    /// and written by position, since GRDB's by-name lookup folds case on every access.
+    static let columns = [
+        "order_id", "shop_status", "courier_code", "courier_id", "courier_candidates", "tracking_number", "service",
+        "carrier_status", "carrier_reason", "status_time", "buyer_status", "seller_status", "meta", "created_at",
+        "updated_at", "last_event_at", "last_checked", "next_check", "confirmations", "failures", "last_error",
+        "ready_since", "dispatch_alert_at", "version", "written_version",
+    ]
+
+    /// `SELECT` of every column in `columns` order.
+    static let selectColumns = "SELECT " + columns.joined(separator: ", ") + " FROM orders"
+
+    /// Decodes a row selected with `selectColumns`.
     init(row: Row) {
-        orderID = row["order_id"]
-        shopStatus = ShopStatus(rawValue: row["shop_status"]) ?? .awaitingShipment
-        courierCode = row["courier_code"]
-        courierID = row["courier_id"]
-        courierCandidates = (row["courier_candidates"] as String?).map { $0.split(separator: ",").map(String.init) }
-        trackingNumber = row["tracking_number"]
-        service = row["service"]
+        orderID = row[0]
+        shopStatus = ShopStatus(rawValue: row[1]) ?? .awaitingShipment
+        courierCode = row[2]
+        courierID = row[3]
+        courierCandidates = (row[4] as String?).map { $0.split(separator: ",").map(String.init) }
+        trackingNumber = row[5]
+        service = row[6]
         carrier = CarrierState(
-            status: CarrierStatus(rawValue: row["carrier_status"]) ?? .pending,
-            reason: (row["carrier_reason"] as String?).map(StatusReason.init(rawValue:)),
-            statusTime: (row["status_time"] as Int64?).map(Timestamp.init(milliseconds:))
+            status: CarrierStatus(rawValue: row[7]) ?? .pending,
+            reason: (row[8] as String?).map(StatusReason.init(rawValue:)),
+            statusTime: (row[9] as Int64?).map(Timestamp.init(milliseconds:))
         )
-        view = OrderView(buyer: BuyerStatus(rawValue: row["buyer_status"]) ?? .waitingForDelivery,
-                         seller: SellerStatus(rawValue: row["seller_status"]) ?? .newOrder)
-        meta = row["meta"]
-        createdAt = Timestamp(milliseconds: row["created_at"])
-        updatedAt = Timestamp(milliseconds: row["updated_at"])
-        lastEventAt = (row["last_event_at"] as Int64?).map(Timestamp.init(milliseconds:))
-        lastChecked = (row["last_checked"] as Int64?).map(Timestamp.init(milliseconds:))
-        nextCheck = (row["next_check"] as Int64?).map(Timestamp.init(milliseconds:))
-        confirmations = row["confirmations"]
-        failures = row["failures"]
-        lastError = row["last_error"]
-        readySince = (row["ready_since"] as Int64?).map(Timestamp.init(milliseconds:))
-        dispatchAlertAt = (row["dispatch_alert_at"] as Int64?).map(Timestamp.init(milliseconds:))
-        version = row["version"]
-        writtenVersion = row["written_version"]
+        view = OrderView(buyer: BuyerStatus(rawValue: row[10]) ?? .waitingForDelivery,
+                         seller: SellerStatus(rawValue: row[11]) ?? .newOrder)
+        meta = row[12]
+        createdAt = Timestamp(milliseconds: row[13])
+        updatedAt = Timestamp(milliseconds: row[14])
+        lastEventAt = (row[15] as Int64?).map(Timestamp.init(milliseconds:))
+        lastChecked = (row[16] as Int64?).map(Timestamp.init(milliseconds:))
+        nextCheck = (row[17] as Int64?).map(Timestamp.init(milliseconds:))
+        confirmations = row[18]
+        failures = row[19]
+        lastError = row[20]
+        readySince = (row[21] as Int64?).map(Timestamp.init(milliseconds:))
+        dispatchAlertAt = (row[22] as Int64?).map(Timestamp.init(milliseconds:))
+        version = row[23]
+        writtenVersion = row[24]
     }
 
-    var arguments: StatementArguments {
+    /// Every column's value in `columns` order.
+    var values: [(any DatabaseValueConvertible)?] {
         [
-            "order_id": orderID, "shop_status": shopStatus.rawValue, "courier_code": courierCode, "courier_id": courierID,
-            "courier_candidates": courierCandidates?.joined(separator: ","),
-            "tracking_number": trackingNumber, "service": service, "carrier_status": carrier.status.rawValue,
-            "carrier_reason": carrier.reason?.rawValue, "status_time": carrier.statusTime?.milliseconds,
-            "buyer_status": view.buyer.rawValue, "seller_status": view.seller.rawValue, "meta": meta,
-            "created_at": createdAt.milliseconds, "updated_at": updatedAt.milliseconds,
-            "last_event_at": lastEventAt?.milliseconds, "last_checked": lastChecked?.milliseconds,
-            "next_check": nextCheck?.milliseconds, "confirmations": confirmations, "failures": failures,
-            "last_error": lastError, "ready_since": readySince?.milliseconds, "dispatch_alert_at": dispatchAlertAt?.milliseconds,
-            "version": version, "written_version": writtenVersion,
+            orderID, shopStatus.rawValue, courierCode, courierID, courierCandidates?.joined(separator: ","),
+            trackingNumber, service, carrier.status.rawValue, carrier.reason?.rawValue, carrier.statusTime?.milliseconds,
+            view.buyer.rawValue, view.seller.rawValue, meta, createdAt.milliseconds, updatedAt.milliseconds,
+            lastEventAt?.milliseconds, lastChecked?.milliseconds, nextCheck?.milliseconds, confirmations, failures,
+            lastError, readySince?.milliseconds, dispatchAlertAt?.milliseconds, version, writtenVersion,
         ]
     }
 
@@ -163,14 +172,15 @@ public struct DueShipment: Sendable, Equatable {
 }
 
 extension Row {
+    /// Decodes `SELECT time, status, reason, code, description, location FROM events`.
     func event() -> TrackingEvent {
         TrackingEvent(
-            time: Timestamp(milliseconds: self["time"]),
-            description: self["description"],
-            code: self["code"],
-            location: self["location"],
-            status: (self["status"] as String?).flatMap(CarrierStatus.init(rawValue:)),
-            reason: (self["reason"] as String?).map(StatusReason.init(rawValue:))
+            time: Timestamp(milliseconds: self[0]),
+            description: self[4],
+            code: self[3],
+            location: self[5],
+            status: (self[1] as String?).flatMap(CarrierStatus.init(rawValue:)),
+            reason: (self[2] as String?).map(StatusReason.init(rawValue:))
         )
     }
 }

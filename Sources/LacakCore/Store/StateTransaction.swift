@@ -10,7 +10,7 @@ public struct StateTransaction {
     // MARK: Orders
 
     public func order(_ orderID: String) throws -> OrderRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT * FROM orders WHERE order_id = ?")
+        let statement = try db.cachedStatement(sql: OrderRecord.selectColumns + " WHERE order_id = ?")
         return try Row.fetchOne(statement, arguments: [orderID]).map(OrderRecord.init(row:))
     }
 
@@ -20,7 +20,7 @@ public struct StateTransaction {
         found.reserveCapacity(orderIDs.count)
         for chunk in orderIDs.chunked(into: 500) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM orders WHERE order_id IN (\(placeholders))", arguments: StatementArguments(chunk))
+            let rows = try Row.fetchCursor(db, sql: OrderRecord.selectColumns + " WHERE order_id IN (\(placeholders))", arguments: StatementArguments(chunk))
             while let row = try rows.next() {
                 let record = OrderRecord(row: row)
                 found[record.orderID] = record
@@ -30,32 +30,31 @@ public struct StateTransaction {
     }
 
     public func insert(_ order: OrderRecord) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO orders (order_id, shop_status, courier_code, courier_id, courier_candidates, tracking_number, service, carrier_status,
-                carrier_reason, status_time, buyer_status, seller_status, meta, created_at, updated_at, last_event_at,
-                last_checked, next_check, confirmations, failures, last_error, ready_since, dispatch_alert_at, version, written_version)
-            VALUES (:order_id, :shop_status, :courier_code, :courier_id, :courier_candidates, :tracking_number, :service, :carrier_status,
-                :carrier_reason, :status_time, :buyer_status, :seller_status, :meta, :created_at, :updated_at, :last_event_at,
-                :last_checked, :next_check, :confirmations, :failures, :last_error, :ready_since, :dispatch_alert_at, :version, :written_version)
-            """)
-        try statement.execute(arguments: order.arguments)
+        let statement = try db.cachedStatement(sql: Self.insertOrderSQL)
+        try statement.execute(arguments: StatementArguments(order.values))
     }
 
     /// Writes every column of an existing order and bumps its version so its snapshot is rewritten.
     public func update(_ order: OrderRecord) throws {
-        let statement = try db.cachedStatement(sql: """
-            UPDATE orders SET shop_status = :shop_status, courier_code = :courier_code, courier_id = :courier_id,
-                courier_candidates = :courier_candidates,
-                tracking_number = :tracking_number, service = :service, carrier_status = :carrier_status,
-                carrier_reason = :carrier_reason, status_time = :status_time, buyer_status = :buyer_status,
-                seller_status = :seller_status, meta = :meta, updated_at = :updated_at, last_event_at = :last_event_at,
-                last_checked = :last_checked, next_check = :next_check, confirmations = :confirmations,
-                failures = :failures, last_error = :last_error, ready_since = :ready_since,
-                dispatch_alert_at = :dispatch_alert_at, version = version + 1
-            WHERE order_id = :order_id
-            """)
-        try statement.execute(arguments: order.arguments)
+        let statement = try db.cachedStatement(sql: Self.updateOrderSQL)
+        let values = order.values
+        var arguments: [(any DatabaseValueConvertible)?] = Self.updatedColumns.map { values[$0] }
+        arguments.append(order.orderID)
+        try statement.execute(arguments: StatementArguments(arguments))
     }
+
+    private static let insertOrderSQL = "INSERT INTO orders (" + OrderRecord.columns.joined(separator: ", ") + ") VALUES ("
+        + Array(repeating: "?", count: OrderRecord.columns.count).joined(separator: ", ") + ")"
+
+    /// Positions of the columns an update writes: all but the key, the creation time and the
+    /// versions (bumped by SQL; `written_version` belongs to the spool writer).
+    private static let updatedColumns = OrderRecord.columns.indices.filter {
+        !["order_id", "created_at", "version", "written_version"].contains(OrderRecord.columns[$0])
+    }
+
+    private static let updateOrderSQL = "UPDATE orders SET "
+        + updatedColumns.map { OrderRecord.columns[$0] + " = ?" }.joined(separator: ", ")
+        + ", version = version + 1 WHERE order_id = ?"
 
     /// Shipments due at `now` (or every one still being polled when `all`), earliest first,
     /// leaving out those of the couriers in `excluding` ("" stands for shipments without one).
@@ -74,15 +73,15 @@ public struct StateTransaction {
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         var due: [DueShipment] = []
         while let row = try rows.next() {
-            guard let number: String = row["tracking_number"] else { continue }
-            due.append(DueShipment(orderID: row["order_id"], trackingNumber: number, courierCode: row["courier_code"], courierID: row["courier_id"], failures: row["failures"]))
+            guard let number: String = row[1] else { continue }
+            due.append(DueShipment(orderID: row[0], trackingNumber: number, courierCode: row[2], courierID: row[3], failures: row[4]))
         }
         return due
     }
 
     /// Orders whose snapshot file is older than their state.
     public func unwrittenOrders(limit: Int) throws -> [OrderRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE version > written_version LIMIT ?", arguments: [limit]).map(OrderRecord.init(row:))
+        try Row.fetchAll(db, sql: OrderRecord.selectColumns + " WHERE version > written_version LIMIT ?", arguments: [limit]).map(OrderRecord.init(row:))
     }
 
     /// Records that the snapshot of `version` is on disk (a newer version stays unwritten).
@@ -203,8 +202,8 @@ public struct StateTransaction {
     /// Notifications not yet delivered, oldest first.
     public func pendingOutbox(limit: Int) throws -> [OutboxEntry] {
         try Row.fetchAll(db, sql: "SELECT id, file_name, payload, staged FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?", arguments: [limit]).map { row in
-            let payload: Data = row["payload"]
-            return OutboxEntry(id: row["id"], fileName: row["file_name"], payload: [UInt8](payload), staged: row["staged"])
+            let payload: Data = row[2]
+            return OutboxEntry(id: row[0], fileName: row[1], payload: [UInt8](payload), staged: row[3])
         }
     }
 
