@@ -4,8 +4,9 @@ import Foundation
 /// outbox into `notifications/new/`, exactly once.
 ///
 /// Delivery protocol, per notification N (crash-safe at every step):
-/// 1. write `tmp/N.part`, fsync, rename to `tmp/N`, fsync `tmp/`;
-/// 2. commit `staged = 1` in state;
+/// 1. write `tmp/N` (truncating whatever an earlier crash left there), make it and `tmp/`
+///    durable;
+/// 2. commit `staged = 1` in state (so `tmp/N` is complete from here on);
 /// 3. rename `tmp/N` to `new/N`, fsync `new/`;
 /// 4. commit `delivered_at`.
 /// On restart, a staged entry whose `tmp/N` is gone was renamed already (rename is atomic), so
@@ -69,12 +70,14 @@ public struct SpoolPublisher: Sendable {
             }
             if batch.isEmpty { return written }
             var moves: [(String, String)] = []
+            var files: [(bytes: [UInt8], path: String)] = []
             for (order, events) in batch {
                 let bytes = renderer.render(order, events: events, courierName: order.courierID.flatMap { courierNames[$0] })
                 let temporary = layout.scratch + "/" + order.orderID + "." + String(order.version) + ".tmp"
-                try AtomicFiles.writeDurably(bytes, to: temporary)
+                files.append((bytes, temporary))
                 moves.append((temporary, layout.snapshotPath(orderID: order.orderID)))
             }
+            try AtomicFiles.writeDurably(files, directory: layout.scratch)
             for (source, destination) in moves {
                 try AtomicFiles.rename(source, to: destination)
             }
@@ -107,11 +110,10 @@ public struct SpoolPublisher: Sendable {
             // Step 1 and 2: stage what is not staged yet.
             let unstaged = entries.filter { !$0.staged }
             if !unstaged.isEmpty {
-                for entry in unstaged {
-                    let part = layout.notificationsTmp + "/" + entry.fileName + ".part"
-                    try AtomicFiles.writeDurably(entry.payload, to: part)
-                    try AtomicFiles.rename(part, to: layout.notificationsTmp + "/" + entry.fileName)
-                }
+                // Readers never look in tmp/, and an unstaged tmp/N is never renamed, so it can be
+                // written in place: a partial one from a crash is simply written again.
+                let files = unstaged.map { (bytes: $0.payload, path: layout.notificationsTmp + "/" + $0.fileName) }
+                try AtomicFiles.writeDurably(files, directory: layout.notificationsTmp)
                 try AtomicFiles.syncDirectory(layout.notificationsTmp)
                 let ids = unstaged.map(\.id)
                 do {
