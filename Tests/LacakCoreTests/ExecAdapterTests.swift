@@ -58,20 +58,20 @@ import Testing
     @Test func aMisbehavingPluginFailsOnlyItsBatch() async throws {
         let client = LacakCore.HTTPClient()
         defer { client.shutdown() }
-        let crashed = await try adapter().track(queries("CRASH1", "OK12345"), using: client)
+        let crashed = try await adapter().track(queries("CRASH1", "OK12345"), using: client)
         #expect(crashed.results.values.allSatisfy { if case .failed(.adapter(let text)) = $0 { text.contains("exited with status 3") && text.contains("crashing on purpose") } else { false } })
 
         let started = ContinuousClock.now
-        let hung = await try adapter(timeout: "1s").track(queries("HANG1"), using: client)
+        let hung = try await adapter(timeout: "1s").track(queries("HANG1"), using: client)
         #expect(ContinuousClock.now - started < .seconds(5), "the plugin was killed at its timeout")
         guard case .failed(.adapter(let text)) = hung.results["HANG1"] else { Issue.record("\(hung.results)"); return }
         #expect(text.contains("did not finish within 1s"))
 
-        let big = await try adapter(maxOutput: "64KiB").track(queries("BIG1"), using: client)
+        let big = try await adapter(maxOutput: "64KiB").track(queries("BIG1"), using: client)
         guard case .failed(.adapter(let bigText)) = big.results["BIG1"] else { Issue.record("\(big.results)"); return }
         #expect(bigText.contains("more than 64KiB"))
 
-        let lying = await try adapter().track(queries("LIE123", "OK12345"), using: client)
+        let lying = try await adapter().track(queries("LIE123", "OK12345"), using: client)
         #expect(lying.results.count == 2, "results for numbers not asked about are dropped")
         guard case .failed(.badResponse(let lie)) = lying.results["LIE123"] else { Issue.record("\(lying.results)"); return }
         #expect(lie.contains("time"))
