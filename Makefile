@@ -18,7 +18,9 @@ UNITDIR      ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR  ?= $(PREFIX)/lib/tmpfiles.d
 
-.PHONY: all deps build test check-unit demo install release clean
+BENCH_DEPS   := nginx wrk curl
+
+.PHONY: all deps build test check-unit demo install release bench clean
 
 all: build
 
@@ -52,6 +54,17 @@ check-unit:
 	score=$$(systemd-analyze security --offline=true "$$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p'); \
 	echo "check-unit: systemd-analyze security exposure $$score (must be 2.0 or lower)"; \
 	awk -v s="$$score" 'BEGIN { exit !(s != "" && s <= 2.0) }'
+
+# Benchmarks (not part of `make test`): lacak beside a reference in one run; see bench/run.py
+# for the sizes (environment variables) and the README's Performance section for the table.
+bench: deps
+	@missing=""; for p in $(BENCH_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	$(SWIFT) build -c release
+	python3 bench/run.py
 
 # A release binary with the Swift runtime linked in, so the target machine needs no Swift.
 release: deps

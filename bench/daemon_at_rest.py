@@ -77,56 +77,63 @@ def seed(binary, config, root, count):
     database.close()
 
 
-def run(binary, count, minutes):
+def run(binary, count, minutes, parent=None):
+    """`parent`: where to make the scratch directory; the caller then removes it (see run.py)."""
+    if parent is not None:
+        return measure(binary, count, minutes, tempfile.mkdtemp(prefix="lacak-rest-", dir=parent))
     with tempfile.TemporaryDirectory(prefix="lacak-rest-") as root:
-        config = write_config(root)
-        started = time.time()
-        seed(binary, config, root, count)
-        seeding = time.time() - started
-        notify_path = os.path.join(root, "notify.sock")
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        listener.bind(notify_path)
-        environment = dict(os.environ, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC="30000000")
-        launched = time.time()
-        log_path = os.path.join(root, "daemon.log")
-        log = open(log_path, "w")
-        daemon = subprocess.Popen([binary, "run", "--config", config, "--log-level", os.environ.get("LACAK_BENCH_LOG_LEVEL", "info")],
-                                  env=environment, stderr=log)
-        listener.settimeout(60)
-        ready = None
-        while ready is None:
-            message = listener.recv(4096).decode()
-            if "READY=1" in message.split("\n"):
-                ready = time.time() - launched
-        # Keep reading, as systemd does (STATUS= and WATCHDOG=1 keep coming).
-        listener.settimeout(None)
-        threading.Thread(target=lambda: [listener.recv(4096) for _ in iter(int, 1)], daemon=True).start()
-        time.sleep(2)
-        cpu_start = cpu_seconds(daemon.pid)
-        samples = [rss_mib(daemon.pid)]
-        end = time.time() + minutes * 60
-        while time.time() < end:
-            time.sleep(min(10, max(0.1, end - time.time())))
-            samples.append(rss_mib(daemon.pid))
-        cpu = cpu_seconds(daemon.pid) - cpu_start
-        daemon.terminate()
-        try:
-            status = daemon.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            with open(log_path) as handle:
-                sys.exit("lacakd did not stop within 60 s of SIGTERM; its log ends:\n" + handle.read()[-3000:])
-        return {
-            "shipments": count,
-            "seed_seconds": round(seeding, 1),
-            "ready_seconds": round(ready, 3),
-            "minutes": minutes,
-            "cpu_seconds_per_minute": round(cpu / minutes, 4),
-            "rss_mib_start": round(samples[0], 1),
-            "rss_mib_end": round(samples[-1], 1),
-            "rss_mib_max": round(max(samples), 1),
-            "exit_status": status,
-        }
+        return measure(binary, count, minutes, root)
+
+
+def measure(binary, count, minutes, root):
+    config = write_config(root)
+    started = time.time()
+    seed(binary, config, root, count)
+    seeding = time.time() - started
+    notify_path = os.path.join(root, "notify.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(notify_path)
+    environment = dict(os.environ, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC="30000000")
+    launched = time.time()
+    log_path = os.path.join(root, "daemon.log")
+    log = open(log_path, "w")
+    daemon = subprocess.Popen([binary, "run", "--config", config, "--log-level", os.environ.get("LACAK_BENCH_LOG_LEVEL", "info")],
+                              env=environment, stderr=log)
+    listener.settimeout(60)
+    ready = None
+    while ready is None:
+        message = listener.recv(4096).decode()
+        if "READY=1" in message.split("\n"):
+            ready = time.time() - launched
+    # Keep reading, as systemd does (STATUS= and WATCHDOG=1 keep coming).
+    listener.settimeout(None)
+    threading.Thread(target=lambda: [listener.recv(4096) for _ in iter(int, 1)], daemon=True).start()
+    time.sleep(2)
+    cpu_start = cpu_seconds(daemon.pid)
+    samples = [rss_mib(daemon.pid)]
+    end = time.time() + minutes * 60
+    while time.time() < end:
+        time.sleep(min(10, max(0.1, end - time.time())))
+        samples.append(rss_mib(daemon.pid))
+    cpu = cpu_seconds(daemon.pid) - cpu_start
+    daemon.terminate()
+    try:
+        status = daemon.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        with open(log_path) as handle:
+            sys.exit("lacakd did not stop within 60 s of SIGTERM; its log ends:\n" + handle.read()[-3000:])
+    return {
+        "shipments": count,
+        "seed_seconds": round(seeding, 1),
+        "ready_seconds": round(ready, 3),
+        "minutes": minutes,
+        "cpu_seconds_per_minute": round(cpu / minutes, 4),
+        "rss_mib_start": round(samples[0], 1),
+        "rss_mib_end": round(samples[-1], 1),
+        "rss_mib_max": round(max(samples), 1),
+        "exit_status": status,
+    }
 
 
 def main():

@@ -11,6 +11,10 @@ public protocol CourierAdapter: Sendable {
     /// Looks up `queries` (at most `maxBatchSize`, distinct numbers, one courier code); every
     /// tracking number gets an outcome.
     func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome
+
+    /// Reads one answer of the API's tracking request for `numbers`, as `track` does after the
+    /// transfer; for benchmarks and tests of the parsing path alone.
+    func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome
 }
 
 /// One tracking number to look up, with the courier code the API should be asked for.

@@ -52,6 +52,11 @@ public struct ExecAdapter: CourierAdapter {
         return result
     }
 
+    /// Reads a plugin's stdout as if the run had ended well.
+    public func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
+        interpret(PluginProcess.Outcome(status: 0, signal: nil, stdout: response.body, stderr: [], timedOut: false, outputTooLarge: false), for: numbers)
+    }
+
     /// Reads a finished run into outcomes; pure, so tests call it directly.
     func interpret(_ run: PluginProcess.Outcome, for numbers: [String]) -> BatchOutcome {
         let queries = numbers.map { TrackingQuery(trackingNumber: $0) }

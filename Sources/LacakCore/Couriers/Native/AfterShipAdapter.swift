@@ -50,6 +50,13 @@ public struct AfterShipAdapter: CourierAdapter {
         return BatchOutcome(results: results, requests: requests)
     }
 
+    public func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
+        guard let body = try? JSONParser().parse(response.body) else {
+            return .failed(numbers.map { TrackingQuery(trackingNumber: $0) }, .badResponse("body is not JSON"))
+        }
+        return BatchOutcome(results: interpret(body, for: numbers))
+    }
+
     /// Reads the list answer; numbers it does not hold are left out. Pure, for tests.
     func interpret(_ body: JSONValue, for numbers: [String]) -> [String: TrackingOutcome] {
         let wanted = Set(numbers)

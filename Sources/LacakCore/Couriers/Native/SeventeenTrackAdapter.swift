@@ -70,6 +70,16 @@ public struct SeventeenTrackAdapter: CourierAdapter {
         }
     }
 
+    public func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
+        guard let body = try? JSONParser().parse(response.body) else {
+            return .failed(numbers.map { TrackingQuery(trackingNumber: $0) }, .badResponse("body is not JSON"))
+        }
+        switch interpret(body, for: numbers).result {
+        case .success(let results): return BatchOutcome(results: results)
+        case .failure(let error): return .failed(numbers.map { TrackingQuery(trackingNumber: $0) }, error)
+        }
+    }
+
     /// Reads a gettrackinfo answer; pure, for tests and benchmarks.
     func interpret(_ body: JSONValue, for numbers: [String]) -> (result: Result<[String: TrackingOutcome], CourierError>, unregistered: Set<String>) {
         if let code = body["code"]?.integerValue, code != 0 {

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import LacakCore
+
+/// `lacak-bench`: events per second through a preset's parsing path (the same code the
+/// daemon runs on every answer), beside Foundation's JSONSerialization reading the same body.
+@main
+struct LacakBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lacak-bench",
+        abstract: "Measure lacak's response parsing and normalising on a saved courier answer."
+    )
+
+    @Option(help: "Preset whose parsing path to run (binderbyte, rajaongkir, komerce, 17track, aftership, easypost).")
+    var preset: String
+
+    @Option(help: "File holding one answer of the preset's API.")
+    var body: String
+
+    @Option(help: "Tracking number the answer is about.")
+    var number: String
+
+    @Option(help: "Directory with couriers/ (the repository's config/).")
+    var dataDir: String = "config"
+
+    @Option(help: "How long to run each side, in seconds.")
+    var seconds: Double = 2
+
+    func run() throws {
+        let directory = FileManager.default.temporaryDirectory.path
+        let text = """
+            [daemon]
+            spool_dir = "\(directory)/lacak-bench-spool"
+            state_dir = "\(directory)/lacak-bench-state"
+            data_dir = "\(URL(fileURLWithPath: dataDir).standardizedFileURL.path)"
+            [[courier]]
+            id = "bench"
+            preset = "\(preset)"
+            endpoint = "http://127.0.0.1:9"
+            [courier.credentials]
+            api_key = { env = "LACAK_BENCH_KEY" }
+            """
+        let config = try ConfigLoader(environment: ["LACAK_BENCH_KEY": "bench"], resolveSecrets: true).load(text: text, path: directory + "/lacak-bench.toml")
+        let adapter = try AdapterFactory.make(config.couriers[0], daemon: config.daemon)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: body)))
+        let response = HTTPResponse(status: 200, body: bytes)
+
+        // lacak: parse, map, classify, and fold into a shipment as a poll does.
+        var events = 0
+        var iterations = 0
+        let started = Date()
+        while Date().timeIntervalSince(started) < seconds {
+            for _ in 0..<50 {
+                guard case .found(let report) = adapter.interpret(response, for: [number]).results[number] else {
+                    throw ValidationError("the body did not parse as a found shipment for \(number)")
+                }
+                let progress = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: report.events)
+                events += progress.newEvents.count
+            }
+            iterations += 50
+        }
+        let lacakSeconds = Date().timeIntervalSince(started)
+        let perIteration = events / max(1, iterations)
+
+        // Reference: Foundation reading the same bytes into objects, nothing more.
+        var referenceIterations = 0
+        let data = Data(bytes)
+        let referenceStarted = Date()
+        while Date().timeIntervalSince(referenceStarted) < seconds {
+            for _ in 0..<50 { _ = try JSONSerialization.jsonObject(with: data) }
+            referenceIterations += 50
+        }
+        let referenceSeconds = Date().timeIntervalSince(referenceStarted)
+        let lacakRate = Double(events) / lacakSeconds
+        let referenceRate = Double(referenceIterations * perIteration) / referenceSeconds
+        let result: [String: Any] = [
+            "preset": preset, "events_per_answer": perIteration, "body_bytes": bytes.count,
+            "lacak_events_per_second": Int(lacakRate), "reference_events_per_second": Int(referenceRate),
+        ]
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+    }
+}
