@@ -10,6 +10,8 @@ public struct LoopbackRequest: Sendable {
     public var path: String
     /// Query parameters, percent-decoded; the first value of a repeated name.
     public var query: [String: String]
+    /// The query as sent (without "?"), nil when there was none.
+    public var rawQuery: String?
     public var headers: [(name: String, value: String)]
     public var body: Data
 
@@ -24,11 +26,25 @@ public struct LoopbackResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: Data
+    /// How the body goes out; anything but `.whole` simulates a broken server or network.
+    public var delivery: Delivery
 
-    public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: Data = Data()) {
+    /// How a response body is sent.
+    public enum Delivery: Sendable, Equatable {
+        /// All of it, then the connection stays open for the next request (keep-alive).
+        case whole
+        /// The head announces the full length, `bytes` of the body follow, then the connection
+        /// is closed: with a TCP reset when `reset`, else with an orderly FIN (a truncated body).
+        case cut(afterBytes: Int, reset: Bool)
+        /// One byte every `interval`, then the connection is closed.
+        case trickle(interval: Duration)
+    }
+
+    public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: Data = Data(), delivery: Delivery = .whole) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.delivery = delivery
     }
 
     /// A JSON body (`application/json`).
@@ -157,8 +173,10 @@ private final class RequestHandler: ChannelInboundHandler {
     private static func request(_ head: HTTPRequestHead, body: Data) -> LoopbackRequest {
         var path = head.uri
         var query: [String: String] = [:]
+        var rawQuery: String?
         if let mark = head.uri.firstIndex(of: "?") {
             path = String(head.uri[..<mark])
+            rawQuery = String(head.uri[head.uri.index(after: mark)...])
             for pair in head.uri[head.uri.index(after: mark)...].split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ") }
                 let name = parts[0].removingPercentEncoding ?? parts[0]
@@ -166,25 +184,64 @@ private final class RequestHandler: ChannelInboundHandler {
                 if query[name] == nil { query[name] = value }
             }
         }
-        return LoopbackRequest(method: head.method.rawValue, path: path, query: query,
+        return LoopbackRequest(method: head.method.rawValue, path: path, query: query, rawQuery: rawQuery,
                                headers: head.headers.map { ($0.name, $0.value) }, body: body)
     }
 
     private static func write(_ response: LoopbackResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+        let keepAlive = keepAlive && response.delivery == .whole
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         headers.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
-        if !response.body.isEmpty {
-            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-            buffer.writeBytes(response.body)
-            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
+        let channel = context.channel
+        func bodyPart(_ bytes: Data) -> NIOAny {
+            var buffer = channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            return NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer)))
         }
-        let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
+        switch response.delivery {
+        case .whole:
+            if !response.body.isEmpty { context.write(bodyPart(response.body), promise: nil) }
+            let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+            if !keepAlive {
+                done.whenComplete { _ in channel.close(promise: nil) }
+            }
+        case .cut(let bytes, let reset):
+            let done = context.writeAndFlush(bodyPart(response.body.prefix(max(0, bytes))))
+            done.whenComplete { _ in
+                if reset {
+                    // SO_LINGER with a zero timeout turns close() into a TCP RST.
+                    guard let provider = channel as? any SocketOptionProvider else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in
+                        channel.close(promise: nil)
+                    }
+                } else {
+                    channel.close(promise: nil)
+                }
+            }
+        case .trickle(let interval):
+            context.flush()
+            let bytes = [UInt8](response.body)
+            let loop = channel.eventLoop
+            @Sendable func send(_ index: Int) {
+                guard index < bytes.count, channel.isActive else {
+                    channel.close(promise: nil)
+                    return
+                }
+                var buffer = channel.allocator.buffer(capacity: 1)
+                buffer.writeInteger(bytes[index])
+                channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer))).whenComplete { _ in
+                    loop.scheduleTask(in: .nanoseconds(Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)) {
+                        send(index + 1)
+                    }
+                }
+            }
+            send(0)
         }
     }
 }

@@ -14,6 +14,8 @@ struct CourierSim: AsyncParsableCommand {
             Control routes: PUT /_sim/shipments/{awb}?scenario=NAME forces a scenario
             (\(Scenario.allCases.map(\.rawValue).joined(separator: ", "))); GET /_sim/stats counts requests;
             GET /_sim/requests lists recent requests with their time and status.
+            PUT /_sim/faults?set=MODE@SHARE,... replaces the fault plan (empty: no faults);
+            GET /_sim/faults counts the faults injected so far, by mode.
             """
     )
 
@@ -32,7 +34,7 @@ struct CourierSim: AsyncParsableCommand {
     @Option(help: "JSON file mapping tracking numbers to scenarios, e.g. {\"JX1\": \"returned\"}.")
     var shipments: String?
 
-    @Option(help: "A fault on a share of requests: error500, error502, error503[:RETRY], ratelimit:SECONDS, delay:SECONDS, hang; append @SHARE (0-1). Repeatable.")
+    @Option(help: ArgumentHelp("A fault on a share of requests; append @SHARE (0-1). Repeatable.", discussion: "Modes: \(FaultPlan.help)."))
     var fault: [String] = []
 
     @Option(help: "At most N tracking requests per SECONDS window (N/SECONDS); beyond it 429 with Retry-After.")
@@ -75,15 +77,26 @@ struct CourierSim: AsyncParsableCommand {
         default: chosen = BinderbyteDialect()
         }
         let injector = FaultInjector(plan: try FaultPlan(faults: fault, quota: quota), book: book, dialect: chosen)
-        let routes = controlRoutes(book: book) + chosen.routes(book: book, apiKey: apiKey).map(injector.wrap)
+        let routes = controlRoutes(book: book, injector: injector) + chosen.routes(book: book, apiKey: apiKey).map(injector.wrap)
         let server = try await LoopbackHTTPServer(port: Int(port), routes: routes)
         // Written unbuffered: tests read this line from a pipe to learn the port.
         FileHandle.standardOutput.write(Data("courier-sim listening on http://127.0.0.1:\(server.port) (dialect \(dialect), speed \(speed)x)\n".utf8))
         try await server.waitUntilClosed()
     }
 
-    private func controlRoutes(book: ShipmentBook) -> [LoopbackRoute] {
-        [
+    private func controlRoutes(book: ShipmentBook, injector: FaultInjector) -> [LoopbackRoute] {
+        let quota = quota
+        return [
+            LoopbackRoute("PUT", "/_sim/faults") { request in
+                let list = (request.query["set"] ?? "").split(separator: ",").map(String.init)
+                do {
+                    injector.plan = try FaultPlan(faults: list, quota: quota)
+                } catch {
+                    return SimResponse.json(["error": "\(error)"], status: 400)
+                }
+                return SimResponse.json(["faults": list])
+            },
+            LoopbackRoute("GET", "/_sim/faults") { _ in SimResponse.json(injector.injectedCounts) },
             LoopbackRoute("PUT", "/_sim/shipments/*") { request in
                 let awb = String(request.path.split(separator: "/").last ?? "")
                 guard let name = request.query["scenario"], let scenario = Scenario(rawValue: name), !awb.isEmpty else {

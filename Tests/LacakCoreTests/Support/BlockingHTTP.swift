@@ -1,9 +1,17 @@
 import Foundation
 
-/// A blocking HTTP/1.0 GET over a plain socket, for test helpers that run outside async code
-/// (the server closes the connection after answering, which ends the read).
+/// A blocking HTTP/1.0 request over a plain socket, for test helpers that run outside async
+/// code (the server closes the connection after answering, which ends the read).
 enum BlockingHTTP {
     static func get(port: Int, path: String, timeout: Double = 10) throws -> Data {
+        try request("GET", port: port, path: path, timeout: timeout)
+    }
+
+    static func put(port: Int, path: String, timeout: Double = 10) throws -> Data {
+        try request("PUT", port: port, path: path, timeout: timeout)
+    }
+
+    static func request(_ method: String, port: Int, path: String, timeout: Double = 10) throws -> Data {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         defer { close(fd) }
@@ -15,7 +23,7 @@ enum BlockingHTTP {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard connected == 0 else { throw TestFailure("cannot connect to 127.0.0.1:\(port)") }
-        let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        let request = Array("\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var response = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
