@@ -75,6 +75,9 @@ struct CommonOptions: ParsableArguments {
 
     /// Installs the stderr log handler; returns the root logger and the shared redactor.
     func bootstrapLogging() -> (logger: Logger, redactor: RedactorBox) {
+        // Past a file-size limit (RLIMIT_FSIZE) a write must fail with EFBIG, which lacak
+        // handles like a full disk, instead of SIGXFSZ killing the process.
+        signal(SIGXFSZ, SIG_IGN)
         let redactor = RedactorBox()
         let level = logLevel
         let format = logFormat

@@ -39,6 +39,8 @@ public final class Daemon: Service, Sendable {
         case watchdog
         case intakeFinished(IntakeReport)
         case roundFinished(courier: String, PollReport, full: Bool)
+        /// While the spool or state cannot be written: time to try again.
+        case storageRetry
         case shutdown
     }
 
@@ -86,6 +88,10 @@ public final class Daemon: Service, Sendable {
         var running: [String: Running] = [:]
         var intakeWanted = false
         var lastRounds: [String: PollReport] = [:]
+        // Runs only while a store cannot be written, so the daemon at rest has no extra wakeups.
+        var storageRetry: RepeatingTimer?
+        defer { storageRetry?.cancel() }
+        var lastHealth: String?
 
         func startIntake() {
             intakeWanted = false
@@ -99,7 +105,10 @@ public final class Daemon: Service, Sendable {
 
         /// Starts a round for every courier with due shipments that is not polling already.
         /// Each courier polls on its own, so a slow or failing one never holds up another.
-        func startDueRounds() async {
+        /// While state cannot be written, rounds wait for the storage retry (`retrying`): their
+        /// results could not be kept, and starting at once would poll the couriers in a loop.
+        func startDueRounds(retrying: Bool = false) async {
+            if pipeline.health.state != nil, !retrying { return }
             await pipeline.raiseDueAlerts()
             let busy = Set(running.keys)
             let roundSize = pipeline.config.daemon.roundSize
@@ -123,6 +132,10 @@ public final class Daemon: Service, Sendable {
 
         /// Arms the timer for the earliest work no running round will pick up by itself.
         func armTimer() async {
+            if pipeline.health.state != nil {
+                timer.disarm()  // the storage retry takes over
+                return
+            }
             do {
                 if let next = try await pipeline.nextWakeup(excluding: Set(running.keys)) {
                     timer.arm(at: next)
@@ -135,11 +148,28 @@ public final class Daemon: Service, Sendable {
             }
         }
 
+        /// Starts or stops the storage retry as problems appear and clear, and shows them in
+        /// the status line.
+        func followStorageHealth() async {
+            let health = pipeline.health.summary(zone: pipeline.config.daemon.timeZone)
+            if health != nil, storageRetry == nil {
+                storageRetry = RepeatingTimer(every: .seconds(Self.storageRetrySeconds), queue: queue) { continuation.yield(.storageRetry) }
+            } else if health == nil, let retry = storageRetry {
+                retry.cancel()
+                storageRetry = nil
+            }
+            if health != lastHealth {
+                lastHealth = health
+                notifier.status(await statusLine(pipeline, lastRounds))
+            }
+        }
+
         notifier.ready(status: await statusLine(pipeline, lastRounds))
         logger.info("lacakd started: \(pipeline.config.couriers.filter(\.enabled).count) courier(s), spool \(pipeline.layout.root)")
         startIntake()
         await startDueRounds()
         await armTimer()
+        await followStorageHealth()
 
         await withGracefulShutdownHandler {
             loop: for await event in events {
@@ -159,7 +189,8 @@ public final class Daemon: Service, Sendable {
                     if report.files > 0 {
                         logger.info("intake: \(report.files) file(s), \(report.accepted) record(s) accepted (\(report.created) new, \(report.updated) updated), \(report.rejected) rejected")
                     }
-                    for error in report.errors { logger.error("intake: \(error)") }
+                    // Storage failures are logged once per run of failures by the pipeline.
+                    for error in report.errors { logger.debug("intake: \(error)") }
                     if intakeWanted { startIntake() }
                     // New orders are due at once.
                     await startDueRounds()
@@ -171,6 +202,13 @@ public final class Daemon: Service, Sendable {
                     if full { await startDueRounds() }
                     await armTimer()
                     notifier.status(await statusLine(pipeline, lastRounds))
+                case .storageRetry:
+                    if pipeline.health.spool != nil { _ = try? await pipeline.publish() }
+                    if pipeline.health.state != nil {
+                        if running[Self.intakeKey] == nil, pipeline.hasPendingIntake() { startIntake() }
+                        await startDueRounds(retrying: true)
+                    }
+                    await armTimer()
                 case .reload:
                     notifier.reloading()
                     if let reloaded = reload(pipeline) {
@@ -199,6 +237,7 @@ public final class Daemon: Service, Sendable {
                 case .shutdown:
                     break loop
                 }
+                await followStorageHealth()
             }
         } onGracefulShutdown: {
             continuation.yield(.shutdown)
@@ -255,8 +294,12 @@ public final class Daemon: Service, Sendable {
             let name = courier.isEmpty ? "unassigned" : courier
             logger.info("\(name): polled \(poll.polled) (\(poll.changed) changed, \(poll.failed) failed\(deferred > 0 ? ", \(deferred) deferred" : "")) in \(String(format: "%.1f", poll.seconds))s")
         }
-        for error in poll.errors { logger.error("\(error)") }
+        // Storage failures are logged once per run of failures by the pipeline.
+        for error in poll.errors { logger.debug("\(error)") }
     }
+
+    /// How often to try the spool or state again while it cannot be written.
+    static let storageRetrySeconds = 5.0
 
     private func statusLine(_ pipeline: TrackingPipeline, _ rounds: [String: PollReport]) async -> String {
         let active = (try? await pipeline.store.read("count active shipments") { try $0.activeShipmentCount() }) ?? 0
@@ -267,6 +310,9 @@ public final class Daemon: Service, Sendable {
             let failed = rounds.values.reduce(0) { $0 + $1.failed }
             let time = Timestamp.now.iso8601(in: pipeline.config.daemon.timeZone)
             line += "; last poll \(time.prefix(19).suffix(8)): \(polled) polled, \(failed) failed in the latest round of each courier"
+        }
+        if let problems = pipeline.health.summary(zone: pipeline.config.daemon.timeZone) {
+            line = problems + "; " + line
         }
         return line
     }

@@ -15,6 +15,8 @@ public final class TrackingPipeline: Sendable {
     let scanner: IntakeScanner
     let publisher: SpoolPublisher
     let logger: Logger
+    /// Whether the spool and the state database can be written; kept across reloads.
+    public let health: StorageHealth
     let clock: @Sendable () -> Timestamp
     /// Longest a request waits for its courier's rate limit or Retry-After within one round;
     /// longer waits defer the shipment to a later round instead.
@@ -30,6 +32,7 @@ public final class TrackingPipeline: Sendable {
         self.logger = logger
         self.clock = clock
         self.maxAdmissionWait = maxAdmissionWait
+        health = previous?.health ?? StorageHealth()
         layout = SpoolLayout(root: config.daemon.spoolDirectory)
         do {
             try layout.create()
@@ -87,6 +90,7 @@ public final class TrackingPipeline: Sendable {
                 let effects = try await store.write("store orders from \(name)") { transaction in
                     try records.map { try updater.apply($0, in: transaction, now: now) }
                 }
+                noteStateWorked()
                 report.created += effects.filter(\.created).count
                 report.updated += effects.filter(\.changed).count
                 report.notifications += effects.reduce(0) { $0 + $1.notifications }
@@ -99,9 +103,13 @@ public final class TrackingPipeline: Sendable {
                     report.rejected += count
                     logger.warning("intake: \(count) record(s) of \(name) rejected; see rejected/\(name).error")
                 }
+            } catch let error as StoreError {
+                // The file stays in incoming/ and is read again once state can be written.
+                report.errors.append("\(name): \(error)")
+                noteStateFailure(error.description)
             } catch {
                 report.errors.append("\(name): \(error)")
-                logger.error("intake: \(name): \(error)")
+                noteSpoolFailure("\(error)")
             }
         }
         return report
@@ -313,18 +321,19 @@ public final class TrackingPipeline: Sendable {
                     summary.tallies[item.courierID] = tally
                 }
             } catch {
+                // These shipments keep their due time and are polled again once state can be written.
                 summary.uncommitted += items.count
                 summary.errors.append(error.description)
-                logger.error("\(error)")
+                noteStateFailure(error.description)
                 continue
             }
+            noteStateWorked()
             stop.beat()
             CrashPoint.reached("poll.after-commit")
             do {
                 _ = try await publish()
             } catch {
                 summary.errors.append(error.description)
-                logger.error("\(error)")
             }
         }
         for (courierID, tally) in summary.tallies where tally.failed > 0 {
@@ -346,6 +355,7 @@ public final class TrackingPipeline: Sendable {
             logger.warning("\(shipments.count) shipment(s) have no configured courier; set `courier` in intake or add a courier whose `codes` list it")
         } catch {
             report.errors.append(error.description)
+            noteStateFailure(error.description)
         }
     }
 
@@ -382,9 +392,45 @@ public final class TrackingPipeline: Sendable {
     // MARK: Publishing
 
     /// Writes stale snapshots and delivers pending notifications (exactly once).
+    ///
+    /// A failure leaves the notifications in the outbox; it is logged once per run of failures
+    /// and shown by `health` until a publish works again.
     @discardableResult
     public func publish() async throws(SpoolError) -> SpoolPublisher.Report {
-        try await offload { [publisher] () throws(SpoolError) -> SpoolPublisher.Report in try publisher.publish() }
+        do {
+            let report = try await offload { [publisher] () throws(SpoolError) -> SpoolPublisher.Report in try publisher.publish() }
+            if let ended = health.spoolWorked() {
+                logger.notice("spool writable again after \(ended.failures) failed attempt(s); undelivered notifications are being delivered")
+            }
+            return report
+        } catch {
+            noteSpoolFailure(error.description)
+            throw error
+        }
+    }
+
+    // MARK: Storage health
+
+    private func noteSpoolFailure(_ message: String) {
+        if health.spoolFailed(message) {
+            logger.error("spool not writable: \(message); notifications wait in the outbox and are delivered once it is")
+        } else {
+            logger.debug("spool still not writable: \(message)")
+        }
+    }
+
+    private func noteStateFailure(_ message: String) {
+        if health.stateFailed(message) {
+            logger.error("state not writable: \(message); results and intake are kept for a retry once it is")
+        } else {
+            logger.debug("state still not writable: \(message)")
+        }
+    }
+
+    private func noteStateWorked() {
+        if let ended = health.stateWorked() {
+            logger.notice("state writable again after \(ended.failures) failed attempt(s)")
+        }
     }
 
     /// Re-resolves which courier polls each tracked shipment, after the configuration changed
@@ -466,11 +512,15 @@ final class WorkQueue: Sendable {
     }
 }
 
-/// Runs blocking work (file I/O, flock) on a Dispatch thread instead of a Swift concurrency
-/// thread, which must never block.
+/// Runs blocking work (file I/O, flock, a plugin process) on a Dispatch thread instead of a
+/// Swift concurrency thread, which must never block.
+///
+/// Each call gets its own serial queue: those are overcommitting, so a job that blocks for a
+/// long time (a hung plugin until its timeout) gets a thread of its own. On the global
+/// concurrent queue, which runs one job per core, two such jobs held up every other one.
 func offload<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
     let result: Result<T, E> = await withCheckedContinuation { continuation in
-        DispatchQueue.global(qos: .utility).async {
+        DispatchQueue(label: "lacak.blocking", qos: .utility).async {
             do throws(E) {
                 continuation.resume(returning: .success(try work()))
             } catch {
