@@ -27,14 +27,14 @@ import Testing
         let process: BackgroundProcess
         let configPath: String
 
-        init(config: (TestDirectory) throws -> String, watchdogMicroseconds: Int = 1_000_000) throws {
+        init(config: (TestDirectory) throws -> String, watchdogMicroseconds: Int = 1_000_000, environment extra: [String: String] = [:]) async throws {
             notify = try NotifySocket(directory: directory)
             configPath = try directory.write("lacak.toml", try config(directory))
-            var environment = TestConfig.environment
+            var environment = TestConfig.environment.merging(extra) { $1 }
             environment["NOTIFY_SOCKET"] = notify.path
             environment["WATCHDOG_USEC"] = String(watchdogMicroseconds)
             process = try BackgroundProcess(Binaries.lacakd, ["run", "--config", configPath, "--log-level", "debug"], environment: environment)
-            try notify.waitFor("READY=1") { $0 == "READY=1" }
+            try await notify.waitFor("READY=1") { $0 == "READY=1" }
         }
 
         func drop(_ name: String, _ text: String) throws {
@@ -52,11 +52,11 @@ import Testing
             snapshot(orderID)?["status"]?["carrier"]?.stringValue
         }
 
-        func waitUntil(timeout: Double = 60, _ description: String, _ condition: () -> Bool) throws {
+        func waitUntil(timeout: Double = 60, _ description: String, _ condition: () -> Bool) async throws {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
                 if condition() { return }
-                usleep(100_000)
+                try await Task.sleep(for: .microseconds(100_000))
             }
             throw TestFailure("timed out waiting for \(description); daemon log:\n\(log)")
         }
@@ -68,26 +68,26 @@ import Testing
         }
     }
 
-    @Test func tracksDroppedOrdersAndSpeaksSystemd() throws {
+    @Test func tracksDroppedOrdersAndSpeaksSystemd() async throws {
         let sim = try CourierSimProcess(speed: 36_000, scenarios: ["JX10001": "delivered", "JT10002": "returned"])
-        let daemon = try Running { directory in
+        let daemon = try await Running { directory in
             TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
         }
         try daemon.drop("orders.jsonl", """
             {"order_id": "D-1", "tracking_number": "JX10001", "courier": "jne", "status": "AWAITING_COLLECTION"}
             {"order_id": "D-2", "tracking_number": "JT10002", "courier": "jnt"}
             """)
-        try daemon.waitUntil("D-1 delivered and D-2 returned") {
+        try await daemon.waitUntil("D-1 delivered and D-2 returned") {
             daemon.carrierStatus("D-1") == "delivered" && daemon.carrierStatus("D-2") == "returned"
         }
         let titles = try daemon.notifications().filter { $0["audience"]?.stringValue == "buyer" && $0["order_id"]?.stringValue == "D-1" }.compactMap { $0["title"]?.stringValue }
         #expect(titles.first == "Store Update: Order Created")
         #expect(titles.last == "Store Update: Order Delivered")
 
-        try daemon.notify.waitFor("WATCHDOG=1") { $0 == "WATCHDOG=1" }
-        try daemon.notify.waitFor("a STATUS= line") { $0.hasPrefix("STATUS=tracking ") }
+        try await daemon.notify.waitFor("WATCHDOG=1") { $0 == "WATCHDOG=1" }
+        try await daemon.notify.waitFor("a STATUS= line") { $0.hasPrefix("STATUS=tracking ") }
         daemon.process.signal(SIGTERM)
-        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
         let lines = daemon.notify.lines
         #expect(lines.first == "READY=1")
         #expect(lines.contains("STOPPING=1"))
@@ -96,9 +96,9 @@ import Testing
 
     /// `lacakd --check` run again and again next to the daemon, on the same state and spool:
     /// SQLite orders their writes, the spool lock their publishing; nothing is delivered twice.
-    @Test func checkRunsSafelyBesideTheDaemon() throws {
+    @Test func checkRunsSafelyBesideTheDaemon() async throws {
         let sim = try CourierSimProcess(speed: 36_000)
-        let daemon = try Running { directory in
+        let daemon = try await Running { directory in
             TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
         }
         let orders = (1...15).map { #"{"order_id": "C-\#($0)", "tracking_number": "JX7000\#(String(format: "%02d", $0))0", "courier": "jne"}"# }
@@ -106,15 +106,15 @@ import Testing
         var checks: [Int32] = []
         for round in 0..<6 {
             if round == 2 { try daemon.drop("more.json", #"{"order_id": "C-99", "tracking_number": "JX71000990", "courier": "jne"}"#) }
-            checks.append(try runProcess(Binaries.lacakd, ["--check", "--all", "--config", daemon.configPath], environment: TestConfig.environment).status)
-            usleep(300_000)
+            checks.append(try await runProcess(Binaries.lacakd, ["--check", "--all", "--config", daemon.configPath], environment: TestConfig.environment).status)
+            try await Task.sleep(for: .microseconds(300_000))
         }
         #expect(checks.allSatisfy { $0 == 0 }, "\(checks)")
-        try daemon.waitUntil("every order final") {
+        try await daemon.waitUntil("every order final") {
             (1...15).allSatisfy { ["delivered", "returned", "pending"].contains(daemon.carrierStatus("C-\($0)") ?? "") } && daemon.carrierStatus("C-99") != nil
         }
         daemon.process.signal(SIGTERM)
-        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
 
         let store = try StateStore(directory: daemon.directory.join("state"))
         let owed = try store.readNow("owed") { try Int.fetchOne($0.db, sql: "SELECT SUM(notifications) FROM status_changes") ?? -1 }
@@ -134,7 +134,7 @@ import Testing
 
     /// A notify socket nobody reads fills up after a few datagrams; the daemon must drop its
     /// pings rather than block on them.
-    @Test func neverBlocksOnAFullNotifySocket() throws {
+    @Test func neverBlocksOnAFullNotifySocket() async throws {
         let sim = try CourierSimProcess(speed: 36_000)
         let directory = TestDirectory("daemon")
         let socketPath = directory.join("deaf.sock")
@@ -152,25 +152,25 @@ import Testing
         environment["WATCHDOG_USEC"] = "100000"
         let process = try BackgroundProcess(Binaries.lacakd, ["run", "--config", config], environment: environment)
         // Fifty pings at 50 ms: far more than the socket queue holds.
-        usleep(2_500_000)
+        try await Task.sleep(for: .microseconds(2_500_000))
         try directory.write("spool/incoming/a.json", #"{"order_id": "N-1", "tracking_number": "JX90001", "courier": "jne"}"#)
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, !FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")) { usleep(100_000) }
+        while Date() < deadline, !FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")) { try await Task.sleep(for: .microseconds(100_000)) }
         #expect(FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")), "the daemon kept working")
         process.signal(SIGTERM)
-        #expect(process.waitForExit(timeout: 20) == 0)
+        #expect(await process.waitForExit(timeout: 20) == 0)
     }
 
-    @Test func reloadsConfigOnHangupAndKeepsRunningOnBrokenConfig() throws {
+    @Test func reloadsConfigOnHangupAndKeepsRunningOnBrokenConfig() async throws {
         let sim = try CourierSimProcess(speed: 36_000, scenarios: ["JT20001": "delivered", "JX20002": "delivered"])
         let onlyJNE = { (directory: TestDirectory) in
             TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
                 .replacingOccurrences(of: "codes = [\"jne\", \"jnt\", \"sicepat\"]", with: "codes = [\"jne\"]")
         }
-        let daemon = try Running(config: onlyJNE)
+        let daemon = try await Running(config: onlyJNE)
         // No courier serves J&T yet: the order waits, unassigned.
         try daemon.drop("a.json", #"{"order_id": "R-1", "tracking_number": "JT20001", "courier": "jnt"}"#)
-        try daemon.waitUntil("R-1 to be looked at") { daemon.snapshot("R-1")?["last_error"]?.stringValue?.contains("no configured courier") == true }
+        try await daemon.waitUntil("R-1 to be looked at") { daemon.snapshot("R-1")?["last_error"]?.stringValue?.contains("no configured courier") == true }
         #expect(daemon.carrierStatus("R-1") == "pending")
 
         // A second courier for J&T, then SIGHUP.
@@ -179,36 +179,36 @@ import Testing
             .replacingOccurrences(of: "codes = [\"jne\", \"jnt\", \"sicepat\"]", with: "codes = [\"jnt\"]")
         try daemon.directory.write("lacak.toml", onlyJNE(daemon.directory) + "\n[[courier]]" + second)
         daemon.process.signal(SIGHUP)
-        try daemon.notify.waitFor("RELOADING=1") { $0 == "RELOADING=1" }
-        try daemon.waitUntil("R-1 delivered through the new courier") { daemon.carrierStatus("R-1") == "delivered" }
+        try await daemon.notify.waitFor("RELOADING=1") { $0 == "RELOADING=1" }
+        try await daemon.waitUntil("R-1 delivered through the new courier") { daemon.carrierStatus("R-1") == "delivered" }
         #expect(daemon.snapshot("R-1")?["courier"]?["provider"] == .string("second"))
 
         // A broken config is refused; the daemon keeps working with the last good one.
         try daemon.directory.write("lacak.toml", "[daemon]\nspool_dir = 42\n")
         let readyBefore = daemon.notify.lines.filter { $0 == "READY=1" }.count
         daemon.process.signal(SIGHUP)
-        try daemon.waitUntil("the reload error in the log") { daemon.log.contains("reload failed, keeping the running configuration") }
+        try await daemon.waitUntil("the reload error in the log") { daemon.log.contains("reload failed, keeping the running configuration") }
         #expect(daemon.log.contains("lacak.toml:2: daemon.spool_dir: expected a string, found a number"))
-        try daemon.notify.waitFor("READY=1 after the failed reload") { _ in daemon.notify.lines.filter { $0 == "READY=1" }.count > readyBefore }
+        try await daemon.notify.waitFor("READY=1 after the failed reload") { _ in daemon.notify.lines.filter { $0 == "READY=1" }.count > readyBefore }
         try daemon.drop("b.json", #"{"order_id": "R-2", "tracking_number": "JX20002", "courier": "jne"}"#)
-        try daemon.waitUntil("R-2 delivered after the failed reload") { daemon.carrierStatus("R-2") == "delivered" }
+        try await daemon.waitUntil("R-2 delivered after the failed reload") { daemon.carrierStatus("R-2") == "delivered" }
         #expect(daemon.process.process.isRunning)
         daemon.process.signal(SIGTERM)
-        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
     }
 
-    @Test func stopsMidPollWithoutLosingOrDuplicating() throws {
+    @Test func stopsMidPollWithoutLosingOrDuplicating() async throws {
         // Every answer takes 1.5 s; SIGTERM arrives while requests are in flight.
         let sim = try CourierSimProcess(speed: 36_000, extra: ["--fault", "delay:1.5"])
-        let daemon = try Running { directory in
+        let daemon = try await Running { directory in
             TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
                 .replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = 4")
         }
         let orders = (1...12).map { #"{"order_id": "S-\#($0)", "tracking_number": "JX3000\#(String(format: "%02d", $0))", "courier": "jne"}"# }
         try daemon.drop("orders.jsonl", orders.joined(separator: "\n"))
-        try daemon.waitUntil("requests in flight") { (try? sim.requestCount()) ?? 0 >= 2 }
+        try await daemon.waitUntil("requests in flight") { (try? sim.requestCount()) ?? 0 >= 2 }
         daemon.process.signal(SIGTERM)
-        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
         #expect(daemon.log.contains("letting requests in flight finish"))
 
         // Everything accepted is in state, every owed notification is delivered exactly once.
@@ -224,15 +224,15 @@ import Testing
         #expect(daemon.directory.list("spool/notifications/tmp").isEmpty)
     }
 
-    @Test func obeysRetryAfterToTheSecond() throws {
+    @Test func obeysRetryAfterToTheSecond() async throws {
         // Two lookups per 3-second window; the third gets 429 with Retry-After.
         let sim = try CourierSimProcess(speed: 36_000, extra: ["--quota", "2/3"])
-        let daemon = try Running { directory in
+        let daemon = try await Running { directory in
             TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
                 .replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = 1")
         }
         try daemon.drop("orders.jsonl", (1...6).map { #"{"order_id": "Q-\#($0)", "tracking_number": "JX4000\#($0)0", "courier": "jne"}"# }.joined(separator: "\n"))
-        try daemon.waitUntil(timeout: 40, "a 429 and the lookups after it") {
+        try await daemon.waitUntil(timeout: 40, "a 429 and the lookups after it") {
             let log = (try? sim.requestLog()) ?? []
             guard let limited = log.firstIndex(where: { $0.status == 429 }) else { return false }
             return log[(limited + 1)...].contains { $0.status == 200 }
@@ -246,13 +246,13 @@ import Testing
         #expect(gap >= Double(retryAfter) - 0.05, "asked again after \(gap)s, Retry-After was \(retryAfter)s")
         #expect(gap < Double(retryAfter) + 1.5, "waited \(gap)s for a Retry-After of \(retryAfter)s")
         daemon.process.signal(SIGTERM)
-        #expect(daemon.process.waitForExit(timeout: 20) == 0)
+        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
     }
 
-    @Test func aFailingCourierDoesNotDelayAnother() throws {
+    @Test func aFailingCourierDoesNotDelayAnother() async throws {
         let good = try CourierSimProcess(speed: 36_000, scenarios: ["JX50001": "delivered", "JX50002": "delivered"])
         let bad = try CourierSimProcess(speed: 36_000, extra: ["--fault", "hang"])
-        let daemon = try Running { directory in
+        let daemon = try await Running { directory in
             let healthy = TestConfig.binderbyte(port: good.port, root: directory.path, courierID: "good", extraDaemon: Self.fastPolling)
                 .replacingOccurrences(of: "codes = [\"jne\", \"jnt\", \"sicepat\"]", with: "codes = [\"jne\"]")
             let broken = TestConfig.binderbyte(port: bad.port, root: directory.path, courierID: "bad")
@@ -263,22 +263,22 @@ import Testing
         }
         let stuck = (1...20).map { #"{"order_id": "B-\#($0)", "tracking_number": "JT600\#(String(format: "%02d", $0))", "courier": "jnt"}"# }
         try daemon.drop("bad.jsonl", stuck.joined(separator: "\n"))
-        try daemon.waitUntil("the bad courier's orders taken in") { daemon.log.contains("20 record(s) accepted") }
-        usleep(300_000)
+        try await daemon.waitUntil("the bad courier's orders taken in") { daemon.log.contains("20 record(s) accepted") }
+        try await Task.sleep(for: .microseconds(300_000))
         let started = Date()
         try daemon.drop("good.jsonl", """
             {"order_id": "G-1", "tracking_number": "JX50001", "courier": "jne"}
             {"order_id": "G-2", "tracking_number": "JX50002", "courier": "jne"}
             """)
         // The simulator delivers in under a second; the bad courier's 4 s timeouts must not matter.
-        try daemon.waitUntil(timeout: 20, "the good courier's orders delivered") {
+        try await daemon.waitUntil(timeout: 20, "the good courier's orders delivered") {
             daemon.carrierStatus("G-1") == "delivered" && daemon.carrierStatus("G-2") == "delivered"
         }
         #expect(Date().timeIntervalSince(started) < 4, "good orders took \(Date().timeIntervalSince(started))s; log:\n\(daemon.log)")
         // The bad courier's circuit opened: it is not asked about every one of its 20 shipments.
-        try daemon.waitUntil(timeout: 20, "the circuit breaker") { daemon.log.contains("pausing this courier") }
+        try await daemon.waitUntil(timeout: 20, "the circuit breaker") { daemon.log.contains("pausing this courier") }
         daemon.process.signal(SIGTERM)
-        #expect(daemon.process.waitForExit(timeout: 30) == 0)
+        #expect(await daemon.process.waitForExit(timeout: 30) == 0)
     }
 }
 

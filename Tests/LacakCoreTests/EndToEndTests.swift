@@ -14,8 +14,8 @@ import Testing
             configPath = try directory.write("lacak.toml", TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: extraDaemon))
         }
 
-        func check(_ extra: [String] = ["--all"], environment: [String: String] = [:]) throws -> ProcessResult {
-            try runProcess(Binaries.lacakd, ["--check", "--config", configPath] + extra, environment: TestConfig.environment.merging(environment) { $1 })
+        func check(_ extra: [String] = ["--all"], environment: [String: String] = [:]) async throws -> ProcessResult {
+            try await runProcess(Binaries.lacakd, ["--check", "--config", configPath] + extra, environment: TestConfig.environment.merging(environment) { $1 })
         }
 
         func drop(_ name: String, _ text: String) throws {
@@ -31,19 +31,19 @@ import Testing
         }
 
         /// Runs --check rounds until `done` or the deadline.
-        func rounds(until done: () throws -> Bool, timeout: Double = 60) throws {
+        func rounds(until done: () throws -> Bool, timeout: Double = 60) async throws {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
-                let result = try check()
+                let result = try await check()
                 #expect(result.status == 0, "lacakd --check failed: \(result.stdout)\(result.stderr)")
                 if try done() { return }
-                usleep(200_000)
+                try await Task.sleep(for: .microseconds(200_000))
             }
             throw TestFailure("not done after \(timeout)s")
         }
     }
 
-    @Test func tracksOrdersFromCreatedToDelivered() throws {
+    @Test func tracksOrdersFromCreatedToDelivered() async throws {
         let setup = try Setup(scenarios: ["JX50001": "delivered", "JT50002": "failed_then_delivered", "JX50003": "returned", "JX50004": "not_found"])
         try setup.drop("orders.jsonl", """
             {"order_id": "E-1", "tracking_number": "JX50001", "courier": "jne", "status": "AWAITING_COLLECTION", "meta": {"buyer": "Budi"}}
@@ -51,7 +51,7 @@ import Testing
             {"order_id": "E-3", "tracking_number": "JX50003", "courier": "jne"}
             {"order_id": "E-4", "tracking_number": "JX50004", "courier": "jne"}
             """)
-        try setup.rounds(until: {
+        try await setup.rounds(until: {
             let statuses = try ["E-1", "E-2", "E-3"].map { try setup.snapshot($0)["status"]?["carrier"]?.stringValue }
             return statuses == ["delivered", "delivered", "returned"]
         })
@@ -95,51 +95,51 @@ import Testing
 
         // Another round changes nothing: no notification is written twice.
         let before = setup.directory.list("spool/notifications/new")
-        _ = try setup.check()
+        _ = try await setup.check()
         #expect(setup.directory.list("spool/notifications/new") == before)
     }
 
-    @Test func looksUpOneNumberWithoutTouchingState() throws {
+    @Test func looksUpOneNumberWithoutTouchingState() async throws {
         let setup = try Setup(scenarios: ["JX60001": "delivered"])
-        usleep(400_000)
-        let result = try runProcess(Binaries.lacakd, ["--check", "--config", setup.configPath, "--courier", "jne", "--tracking", "jx60001"], environment: TestConfig.environment)
+        try await Task.sleep(for: .microseconds(400_000))
+        let result = try await runProcess(Binaries.lacakd, ["--check", "--config", setup.configPath, "--courier", "jne", "--tracking", "jx60001"], environment: TestConfig.environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("binderbyte JX60001:"))
         #expect(result.stdout.contains("info_received"))
         #expect(result.stdout.contains("SHIPMENT RECEIVED BY JNE COUNTER OFFICER"))
         #expect(!FileManager.default.fileExists(atPath: setup.directory.join("state/state.sqlite")))
-        let unknown = try runProcess(Binaries.lacakd, ["--check", "--config", setup.configPath, "--courier", "fedex", "--tracking", "JX60001"], environment: TestConfig.environment)
+        let unknown = try await runProcess(Binaries.lacakd, ["--check", "--config", setup.configPath, "--courier", "fedex", "--tracking", "JX60001"], environment: TestConfig.environment)
         #expect(unknown.status == 64)
     }
 
-    @Test func exitCodesFollowSysexits() throws {
+    @Test func exitCodesFollowSysexits() async throws {
         let setup = try Setup(scenarios: [:])
         try setup.drop("o.json", #"{"order_id": "X-1", "tracking_number": "JX70001", "courier": "jne"}"#)
-        #expect(try setup.check().status == 0)
+        #expect(try await setup.check().status == 0)
 
         // A courier that cannot be reached: exit 1, and the table says so.
         let unreachable = try setup.directory.write("down.toml", TestConfig.binderbyte(port: 9, root: setup.directory.path))
-        let failed = try runProcess(Binaries.lacakd, ["--check", "--all", "--config", unreachable], environment: TestConfig.environment)
+        let failed = try await runProcess(Binaries.lacakd, ["--check", "--all", "--config", unreachable], environment: TestConfig.environment)
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("binderbyte"))
         #expect(failed.stdout.contains("cannot connect"))
 
         let broken = try setup.directory.write("broken.toml", "[daemon]\nspool_dir = 5\n")
-        let invalid = try runProcess(Binaries.lacakd, ["--check", "--config", broken])
+        let invalid = try await runProcess(Binaries.lacakd, ["--check", "--config", broken])
         #expect(invalid.status == 78)
         #expect(invalid.stderr.contains("broken.toml:2: daemon.spool_dir: expected a string, found a number"))
 
-        let validate = try runProcess(Binaries.lacakd, ["validate", "--config", setup.configPath], environment: TestConfig.environment)
+        let validate = try await runProcess(Binaries.lacakd, ["validate", "--config", setup.configPath], environment: TestConfig.environment)
         #expect(validate.status == 0)
-        #expect(try runProcess(Binaries.lacakd, ["validate", "--config", broken]).status == 78)
-        #expect(try runProcess(Binaries.lacakd, ["validate", "--config", setup.configPath]).status == 78, "the API key env variable is unset")
-        #expect(try runProcess(Binaries.lacakd, ["validate", "--skip-secrets", "--config", setup.configPath]).status == 0)
-        #expect(try runProcess(Binaries.lacakd, ["--check", "--bogus"]).status == 64)
+        #expect(try await runProcess(Binaries.lacakd, ["validate", "--config", broken]).status == 78)
+        #expect(try await runProcess(Binaries.lacakd, ["validate", "--config", setup.configPath]).status == 78, "the API key env variable is unset")
+        #expect(try await runProcess(Binaries.lacakd, ["validate", "--skip-secrets", "--config", setup.configPath]).status == 0)
+        #expect(try await runProcess(Binaries.lacakd, ["--check", "--bogus"]).status == 64)
 
         // Logs for journald: a priority prefix and no timestamp; or one JSON object per line.
-        let journald = try runProcess(Binaries.lacakd, ["validate", "--config", broken], environment: ["JOURNAL_STREAM": "8:12345"])
+        let journald = try await runProcess(Binaries.lacakd, ["validate", "--config", broken], environment: ["JOURNAL_STREAM": "8:12345"])
         #expect(journald.stderr.hasPrefix("<3>\(broken):2: daemon.spool_dir"), "\(journald.stderr)")
-        let json = try runProcess(Binaries.lacakd, ["validate", "--log-format", "json", "--config", broken])
+        let json = try await runProcess(Binaries.lacakd, ["validate", "--log-format", "json", "--config", broken])
         let line = try JSONParser().parse(String(json.stderr.split(separator: "\n").first ?? ""))
         #expect(line["level"] == .string("error"))
         #expect(line["message"]?.stringValue?.contains("daemon.spool_dir") == true)
@@ -148,7 +148,7 @@ import Testing
     /// A crash at each step between commit and delivery, then a normal run: every notification
     /// exists exactly once, under the name it was given when committed.
     @Test(arguments: ["poll.after-commit", "deliver.after-stage", "deliver.after-rename", "intake.after-commit"])
-    func deliversExactlyOnceAcrossCrashes(point: String) throws {
+    func deliversExactlyOnceAcrossCrashes(point: String) async throws {
         let setup = try Setup(scenarios: ["JX80001": "delivered", "JX80002": "delivered"], speed: 360_000)
         try setup.drop("o.jsonl", """
             {"order_id": "C-1", "tracking_number": "JX80001", "courier": "jne"}
@@ -156,16 +156,16 @@ import Testing
             """)
         // Start both parcels' stories, so the crashed run already sees them delivered.
         for number in ["JX80001", "JX80002"] {
-            let warmup = try runProcess(Binaries.lacakd, ["--check", "--config", setup.configPath, "--courier", "jne", "--tracking", number], environment: TestConfig.environment)
+            let warmup = try await runProcess(Binaries.lacakd, ["--check", "--config", setup.configPath, "--courier", "jne", "--tracking", number], environment: TestConfig.environment)
             #expect(warmup.status == 0)
         }
-        usleep(1_500_000)
+        try await Task.sleep(for: .microseconds(1_500_000))
 
-        let crashed = try setup.check(environment: ["LACAK_CRASH_AT": point])
+        let crashed = try await setup.check(environment: ["LACAK_CRASH_AT": point])
         #expect(crashed.status == 70, "the run should have died at \(point): \(crashed.stdout)\(crashed.stderr)")
-        let recovered = try setup.check()
+        let recovered = try await setup.check()
         #expect(recovered.status == 0, "\(recovered.stdout)\(recovered.stderr)")
-        _ = try setup.check()
+        _ = try await setup.check()
 
         let names = setup.directory.list("spool/notifications/new")
         let notes = try setup.notifications()

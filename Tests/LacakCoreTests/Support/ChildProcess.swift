@@ -8,7 +8,11 @@ struct ProcessResult {
 }
 
 /// Runs a program with arguments and environment, waits, and captures its output.
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> ProcessResult {
+///
+/// Waiting sleeps as a task instead of blocking a thread: the tests run in parallel on a
+/// cooperative pool as wide as the machine (two threads here), and a blocked thread would
+/// starve every other test's timing.
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) async throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -30,7 +34,7 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
             process.terminate()
             break
         }
-        usleep(5_000)
+        try await Task.sleep(for: .milliseconds(5))
     }
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus, stdout: outData.finish(), stderr: errData.finish())
@@ -113,12 +117,12 @@ final class BackgroundProcess {
         kill(process.processIdentifier, number)
     }
 
-    /// Waits for exit; returns the status, or nil on timeout.
-    func waitForExit(timeout: Double = 30) -> Int32? {
+    /// Waits for exit without blocking a thread; returns the status, or nil on timeout.
+    func waitForExit(timeout: Double = 30) async -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline { return nil }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return process.terminationStatus
     }

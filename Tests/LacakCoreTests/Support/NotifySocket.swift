@@ -52,11 +52,11 @@ final class NotifySocket: Sendable {
     var lines: [String] { received.flatMap { $0.split(separator: "\n").map(String.init) } }
 
     /// Waits until a line satisfying `predicate` has arrived.
-    func waitFor(timeout: Double = 30, _ description: String, _ predicate: (String) -> Bool) throws {
+    func waitFor(timeout: Double = 30, _ description: String, _ predicate: (String) -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if lines.contains(where: predicate) { return }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         throw TestFailure("no sd_notify line \(description) within \(timeout)s; got \(lines)")
     }
