@@ -127,6 +127,47 @@ import Testing
         #expect(error.message.hasPrefix("TOML syntax error"))
     }
 
+    /// Found by FuzzConfig: toml++ asserted (SIGABRT, in release builds too) on a header whose
+    /// key starts with a character no key can start with.
+    @Test(arguments: [("[&]", 1), ("a = 1\n[[ %x]]\n", 2), ("a = 1\n\n[\n", 3), ("[\t\u{7F}]", 1), ("[é]", 1)])
+    func headersWithoutAKeyAreSyntaxErrors(text: String, line: Int) throws {
+        let error = try #require(configError(text))
+        #expect(error.line == line)
+        #expect(error.message.contains("a table header needs a key after '['"), "\(error)")
+    }
+
+    @Test func theHeaderCheckSkipsStringsCommentsAndArrays() throws {
+        // Lines starting with '[' that are not headers: inside multi-line strings, arrays, comments.
+        let text = valid + """
+
+            [templates]
+            order_created = \"\"\"
+            [& not a header]
+            \\\"\"\" still the string \"\"\"
+            seller_late_dispatch = '''
+            [% nor this]'''
+            """ + "\n# [& a comment\n"
+        let tricky = #"""
+            a = [
+              [ {x = 1} ],
+              "]", '[&',
+            ] # [&
+            b = "[&" # ]
+            c = """""[&"""""
+            """#
+        #expect(TOMLGuard.check(tricky) == nil)
+        #expect(TOMLGuard.check(text) == nil)
+        // Both are valid TOML: the parser agrees with the guard.
+        _ = try TOMLReader.tree(tricky, file: "tricky.toml")
+        _ = try TOMLReader.tree(text, file: "text.toml")
+        #expect(TOMLGuard.check(tricky + "\n[&]") == TOMLGuard.Problem(line: 7, message: "TOML syntax error: a table header needs a key after '[', found '&'"))
+    }
+
+    @Test func aNulByteIsAnErrorNotTheEndOfTheFile() throws {
+        let error = try #require(configError(valid + "\n\u{0}unknown_key = 1\n"))
+        #expect(error.message == "the file contains a NUL byte")
+    }
+
     @Test func duplicateCourierIdsAreRejected() throws {
         let twice = valid + "\n" + valid.components(separatedBy: "[[courier]]")[1].replacingOccurrences(of: "\n", with: "\n").prefixingHeader()
         let error = try #require(configError(twice))

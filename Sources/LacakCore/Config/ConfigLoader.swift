@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// Reads a lacak TOML file into a checked `LacakConfig`.
 ///
@@ -36,22 +35,9 @@ public struct ConfigLoader: Sendable {
 
     /// Loads and checks TOML `text` as if read from `path` (relative paths resolve beside it).
     public func load(text: String, path: String) throws(ConfigError) -> LacakConfig {
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(file: path, line: error.source.begin.line, message: "TOML syntax error: \(error.description)")
-        } catch {
-            throw ConfigError(file: path, message: "TOML syntax error: \(error)")
-        }
+        let userTree = try TOMLReader.tree(text, file: path)
         let lines = TOMLLineIndex(source: text)
         let directory = (path as NSString).deletingLastPathComponent
-        let userTree: JSONValue
-        do {
-            userTree = try JSONParser(maxDepth: 256).parse(table.convert(to: .json))
-        } catch {
-            throw ConfigError(file: path, message: "cannot read the TOML tree: \(error)")
-        }
         let configuredData = userTree["daemon"]?["data_dir"]?.stringValue.map { Self.absolute($0, relativeTo: directory) }
         let library = PresetLibrary(directories: PresetLibrary.searchPath(configured: configuredData, configDirectory: directory))
         let (tree, presets) = try Self.applyPresets(userTree, library: library, file: path, lines: lines)

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// Courier presets: one TOML file per courier API under `couriers/` in a data directory,
 /// holding the keys of a `[[courier]]` table. A config names one with `preset = "binderbyte"`
@@ -53,19 +52,11 @@ struct PresetLibrary {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw .invalid(ConfigError(file: path, message: "the file is not valid UTF-8"))
             }
-            let table: TOMLTable
-            do {
-                table = try TOMLTable(string: text)
-            } catch let error as TOMLParseError {
-                throw .invalid(ConfigError(file: path, line: error.source.begin.line, message: "TOML syntax error: \(error.description)"))
-            } catch {
-                throw .invalid(ConfigError(file: path, message: "TOML syntax error: \(error)"))
-            }
             let value: JSONValue
             do {
-                value = try JSONParser().parse(table.convert(to: .json))
+                value = try TOMLReader.tree(text, file: path)
             } catch {
-                throw .invalid(ConfigError(file: path, message: "cannot read: \(error)"))
+                throw .invalid(error)
             }
             for forbidden in ["id", "preset"] where value[forbidden] != nil {
                 throw .invalid(ConfigError(file: path, line: TOMLLineIndex(source: text).line(for: [forbidden]), keyPath: forbidden, message: "a preset cannot set `\(forbidden)`"))
