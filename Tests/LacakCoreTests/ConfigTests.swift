@@ -136,6 +136,14 @@ import Testing
         #expect(error.message.contains("a table header needs a key after '['"), "\(error)")
     }
 
+    /// Found by FuzzConfig: toml++ asserted on `}` where an array expects a value.
+    @Test(arguments: ["s = [}", "s = [1, }", "[a]\ns = [\n  \"x\", # note\n}", "s = [[}]]", "s = [{a = [}]}]"])
+    func aBraceInsideAnArrayIsASyntaxError(text: String) throws {
+        let error = try #require(configError(text))
+        #expect(error.message == "TOML syntax error: an array needs a value or ']', found '}'", "\(error)")
+        #expect(error.line == text.split(separator: "\n", omittingEmptySubsequences: false).count)
+    }
+
     @Test func theHeaderCheckSkipsStringsCommentsAndArrays() throws {
         // Lines starting with '[' that are not headers: inside multi-line strings, arrays, comments.
         let text = valid + """

@@ -35,7 +35,8 @@ enum TOMLReader {
 /// builds without assertions the assumption is undefined behaviour. A config typo must be a
 /// config error (exit 78, or a failed SIGHUP reload that keeps the daemon running), so this pass
 /// finds table headers the way the parser does — outside strings, comments and multi-line
-/// arrays — and reports a header whose key does not start with a bare-key character or a quote.
+/// arrays — and reports a header whose key does not start with a bare-key character or a quote,
+/// and the one other unchecked assumption fuzzing found (a `}` where an array expects a value).
 /// Everything else is left to the parser.
 struct TOMLGuard {
     /// A header with nothing parseable where its key should start.
@@ -73,7 +74,7 @@ struct TOMLGuard {
                     skipRestOfLine()
                 default:
                     // A key-value pair: the key, `=`, then a value that may span lines.
-                    skipKeyValue()
+                    if let problem = skipKeyValue() { return problem }
                 }
             }
             return nil
@@ -116,9 +117,10 @@ struct TOMLGuard {
             }
         }
 
-        /// Skips a key, `=` and the value, which ends at a line break outside brackets.
-        mutating func skipKeyValue() {
-            var depth = 0
+        /// Skips a key, `=` and the value, which ends at a line break outside brackets. toml++
+        /// also assumes that no `}` stands where an array expects a value (`x = [1, }`).
+        mutating func skipKeyValue() -> Problem? {
+            var open: [UInt8] = []
             while let byte = current {
                 switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "'"):
@@ -126,18 +128,21 @@ struct TOMLGuard {
                 case UInt8(ascii: "#"):
                     skipComment()
                 case UInt8(ascii: "["), UInt8(ascii: "{"):
-                    depth += 1
+                    open.append(byte)
                     index += 1
+                case UInt8(ascii: "}") where open.last == UInt8(ascii: "["):
+                    return Problem(line: line, message: "TOML syntax error: an array needs a value or ']', found '}'")
                 case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                    depth = max(0, depth - 1)
+                    _ = open.popLast()
                     index += 1
                 case UInt8(ascii: "\n"):
-                    if depth == 0 { return }
+                    if open.isEmpty { return nil }
                     advanceLine()
                 default:
                     index += 1
                 }
             }
+            return nil
         }
 
         /// Skips a basic, literal or multi-line string starting at the quote under `index`.
