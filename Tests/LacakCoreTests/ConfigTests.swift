@@ -129,7 +129,7 @@ import Testing
 
     /// Found by FuzzConfig: toml++ asserted (SIGABRT, in release builds too) on a header whose
     /// key starts with a character no key can start with.
-    @Test(arguments: [("[&]", 1), ("a = 1\n[[ %x]]\n", 2), ("a = 1\n\n[\n", 3), ("[\t\u{7F}]", 1), ("[é]", 1)])
+    @Test(arguments: [("[&]", 1), ("a = 1\n[[ %x]]\n", 2), ("a = 1\n\n[\n", 3), ("[\t\u{7F}]", 1), ("[é]", 1), ("\u{FEFF}[\n\"\"\"", 1)])
     func headersWithoutAKeyAreSyntaxErrors(text: String, line: Int) throws {
         let error = try #require(configError(text))
         #expect(error.line == line)

@@ -56,7 +56,11 @@ struct TOMLGuard {
         var index = 0
         var line = 1
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            // The parser skips a UTF-8 byte order mark, so the first line starts after it.
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+        }
 
         var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
