@@ -2,10 +2,15 @@
 #   make demo     build, start courier-sim, track the demo orders to delivery, show notifications
 #   make test     build and run the test suite (and check the systemd unit when systemd-analyze is there)
 #   make install  release binary, systemd unit, sysusers/tmpfiles entries, example config
-# They install the Debian packages they need (libcurl4-openssl-dev, libsqlite3-dev) when missing.
+#   make bench    benchmarks beside their references (README, Performance)
+#   make chaos    the daemon killed 50 times under faulty couriers; checks nothing is lost (README, Reliability)
+#   make fuzz     libFuzzer on the parsers, bounded time per target
+#   make soak     the daemon under steady load for a while: memory and descriptors at start and end
+#   make sanitize the test suite under AddressSanitizer and ThreadSanitizer
+# They install the Debian packages they need (libcurl4-openssl-dev, libsqlite3-dev, …) when missing.
 
 SWIFT        ?= swift
-DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev
+DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev python3 openssl util-linux
 BIN          := .build/debug
 DEMO_PORT    := 18231
 DEMO_SPEED   := 5400
@@ -20,7 +25,12 @@ TMPFILESDIR  ?= $(PREFIX)/lib/tmpfiles.d
 
 BENCH_DEPS   := nginx wrk curl
 
-.PHONY: all deps build test check-unit demo install release bench clean
+CHAOS_KILLS     ?= 50
+CHAOS_SHIPMENTS ?= 2000
+SOAK_MINUTES    ?= 10
+FUZZ_SECONDS    ?= 60
+
+.PHONY: all deps build test check-unit chaos-short demo install release bench chaos fuzz soak sanitize clean
 
 all: build
 
@@ -37,7 +47,12 @@ build: deps
 test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	@$(MAKE) --no-print-directory chaos-short
 	@$(MAKE) --no-print-directory check-unit
+
+# The chaos run in small: a few kills, a few hundred shipments, debug binaries.
+chaos-short:
+	python3 tools/chaos.py --bin $(BIN) --kills 3 --shipments 200 --speed 36000 --poll 1s --converge-timeout 240
 
 # systemd-analyze verify (no warnings) and security (exposure 2.0 or lower) on the unit as
 # `make install` writes it, installed under a scratch prefix with the debug binary; skipped with
@@ -65,6 +80,26 @@ bench: deps
 	fi
 	$(SWIFT) build -c release
 	python3 bench/run.py
+
+# SIGKILL at random moments under a fault mix; exits non-zero when anything is lost or doubled.
+chaos: deps
+	$(SWIFT) build -c release
+	python3 tools/chaos.py --kills $(CHAOS_KILLS) --shipments $(CHAOS_SHIPMENTS) --report .build/chaos-report.json
+
+# The daemon under steady load for SOAK_MINUTES: resident memory and open descriptors.
+soak: deps
+	$(SWIFT) build -c release
+	python3 tools/soak.py --minutes $(SOAK_MINUTES) --report .build/soak-report.json
+
+# libFuzzer targets (Fuzz/), built with -sanitize=fuzzer,address; FUZZ_SECONDS each.
+fuzz: deps
+	tools/fuzz.sh $(FUZZ_SECONDS)
+
+# The whole test suite under AddressSanitizer, then ThreadSanitizer (separate build dirs).
+sanitize: deps
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 \
+	    $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 # A release binary with the Swift runtime linked in, so the target machine needs no Swift.
 release: deps
@@ -129,4 +164,4 @@ demo: build
 	echo "== order snapshot $(DEMO_DIR)/spool/orders/DEMO-1001.json:"; cat $(DEMO_DIR)/spool/orders/DEMO-1001.json
 
 clean:
-	rm -rf .build $(DEMO_DIR)
+	rm -rf .build .build-asan .build-tsan .build-fuzz $(DEMO_DIR)
