@@ -88,3 +88,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+/// libFuzzer targets, one per parser (Fuzz/<name>/main.swift), only when `LACAK_FUZZ` is set:
+/// they need `--sanitize=fuzzer`, which provides their `main` (see tools/fuzz.sh).
+let fuzzTargets = ["FuzzConfig", "FuzzMapping", "FuzzSeventeenTrack", "FuzzAfterShip", "FuzzExecPlugin", "FuzzIntake", "FuzzDetect"]
+if Context.environment["LACAK_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["LacakCore"], path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings))
+    for name in fuzzTargets {
+        package.targets.append(.executableTarget(name: name, dependencies: ["LacakCore", "FuzzSupport"], path: "Fuzz/\(name)", swiftSettings: swiftSettings))
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+@testable public import LacakCore
+
+/// What the fuzz targets share: the repository's data directory and adapters built from its
+/// presets, the way lacakd builds them.
+public enum FuzzSupport {
+    /// The repository's config/ (presets and tracking-number rules).
+    public static let dataDirectory: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("config").path
+
+    /// The adapter of a shipped preset, pointed nowhere (the targets only parse answers).
+    public static func adapter(preset: String) -> any CourierAdapter {
+        adapter(courier: """
+            preset = "\(preset)"
+            endpoint = "http://127.0.0.1:9"
+            [courier.credentials]
+            api_key = { env = "LACAK_FUZZ_KEY" }
+            """)
+    }
+
+    /// The adapter of a `[[courier]]` table with id "fuzz" and the given body.
+    public static func adapter(courier body: String) -> any CourierAdapter {
+        let text = """
+            [daemon]
+            spool_dir = "/nonexistent/lacak-fuzz/spool"
+            state_dir = "/nonexistent/lacak-fuzz/state"
+            data_dir = "\(dataDirectory)"
+            [[courier]]
+            id = "fuzz"
+            \(body)
+            """
+        do {
+            let config = try ConfigLoader(environment: ["LACAK_FUZZ_KEY": "fuzz-key"]).load(text: text, path: "/nonexistent/lacak-fuzz/lacak.toml")
+            return try AdapterFactory.make(config.couriers[0], daemon: config.daemon)
+        } catch {
+            fatalError("cannot build the fuzz adapter: \(error)")
+        }
+    }
+}
