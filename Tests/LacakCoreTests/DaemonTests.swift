@@ -56,7 +56,7 @@ import Testing
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
                 if condition() { return }
-                try await Task.sleep(for: .microseconds(100_000))
+                try await Task.sleep(for: .milliseconds(100))
             }
             throw TestFailure("timed out waiting for \(description); daemon log:\n\(log)")
         }
@@ -107,7 +107,7 @@ import Testing
         for round in 0..<6 {
             if round == 2 { try daemon.drop("more.json", #"{"order_id": "C-99", "tracking_number": "JX71000990", "courier": "jne"}"#) }
             checks.append(try await runProcess(Binaries.lacakd, ["--check", "--all", "--config", daemon.configPath], environment: TestConfig.environment).status)
-            try await Task.sleep(for: .microseconds(300_000))
+            try await Task.sleep(for: .milliseconds(300))
         }
         #expect(checks.allSatisfy { $0 == 0 }, "\(checks)")
         try await daemon.waitUntil("every order final") {
@@ -152,10 +152,10 @@ import Testing
         environment["WATCHDOG_USEC"] = "100000"
         let process = try BackgroundProcess(Binaries.lacakd, ["run", "--config", config], environment: environment)
         // Fifty pings at 50 ms: far more than the socket queue holds.
-        try await Task.sleep(for: .microseconds(2_500_000))
+        try await Task.sleep(for: .milliseconds(2500))
         try directory.write("spool/incoming/a.json", #"{"order_id": "N-1", "tracking_number": "JX90001", "courier": "jne"}"#)
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, !FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")) { try await Task.sleep(for: .microseconds(100_000)) }
+        while Date() < deadline, !FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")) { try await Task.sleep(for: .milliseconds(100)) }
         #expect(FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")), "the daemon kept working")
         process.signal(SIGTERM)
         #expect(await process.waitForExit(timeout: 20) == 0)
@@ -264,7 +264,7 @@ import Testing
         let stuck = (1...20).map { #"{"order_id": "B-\#($0)", "tracking_number": "JT600\#(String(format: "%02d", $0))", "courier": "jnt"}"# }
         try daemon.drop("bad.jsonl", stuck.joined(separator: "\n"))
         try await daemon.waitUntil("the bad courier's orders taken in") { daemon.log.contains("20 record(s) accepted") }
-        try await Task.sleep(for: .microseconds(300_000))
+        try await Task.sleep(for: .milliseconds(300))
         let started = Date()
         try daemon.drop("good.jsonl", """
             {"order_id": "G-1", "tracking_number": "JX50001", "courier": "jne"}

@@ -37,7 +37,7 @@ import Testing
                 let result = try await check()
                 #expect(result.status == 0, "lacakd --check failed: \(result.stdout)\(result.stderr)")
                 if try done() { return }
-                try await Task.sleep(for: .microseconds(200_000))
+                try await Task.sleep(for: .milliseconds(200))
             }
             throw TestFailure("not done after \(timeout)s")
         }
@@ -101,7 +101,7 @@ import Testing
 
     @Test func looksUpOneNumberWithoutTouchingState() async throws {
         let setup = try Setup(scenarios: ["JX60001": "delivered"])
-        try await Task.sleep(for: .microseconds(400_000))
+        try await Task.sleep(for: .milliseconds(400))
         let result = try await runProcess(Binaries.lacakd, ["--check", "--config", setup.configPath, "--courier", "jne", "--tracking", "jx60001"], environment: TestConfig.environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("binderbyte JX60001:"))
@@ -159,7 +159,7 @@ import Testing
             let warmup = try await runProcess(Binaries.lacakd, ["--check", "--config", setup.configPath, "--courier", "jne", "--tracking", number], environment: TestConfig.environment)
             #expect(warmup.status == 0)
         }
-        try await Task.sleep(for: .microseconds(1_500_000))
+        try await Task.sleep(for: .milliseconds(1500))
 
         let crashed = try await setup.check(environment: ["LACAK_CRASH_AT": point])
         #expect(crashed.status == 70, "the run should have died at \(point): \(crashed.stdout)\(crashed.stderr)")

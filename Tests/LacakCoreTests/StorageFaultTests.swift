@@ -71,7 +71,7 @@ import Testing
         #expect(limited.status == 0, "\(limited.stderr)")
         try daemon.drop("orders.jsonl", Self.orders)
         try await daemon.notify.waitFor("the outage in the status line") { $0.contains("NOT WRITABLE since ") }
-        try await Task.sleep(for: .microseconds(3_000_000))
+        try await Task.sleep(for: .seconds(3))
         #expect(daemon.process.process.isRunning)
 
         let lifted = try await runProcess("/usr/bin/prlimit", ["--pid", pid, "--fsize=unlimited:unlimited"])
