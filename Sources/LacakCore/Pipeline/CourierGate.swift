@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Paces the requests to one courier: a token bucket for its rate limit, the pauses it asks
 /// for with `Retry-After`, and a circuit breaker that backs off when it keeps failing.
@@ -20,7 +19,7 @@ public actor CourierGate {
     private var consecutiveFailures = 0
     private var backoffLevel = 0
     /// `pausedUntil` on the wall clock, readable without awaiting the actor.
-    private let pauseEnd = Mutex<Timestamp>(Timestamp(milliseconds: 0))
+    private let pauseEnd = LockBox<Timestamp>(Timestamp(milliseconds: 0))
 
     /// Whether the courier is paused right now (Retry-After, out of quota, circuit open).
     public nonisolated var isPaused: Bool {

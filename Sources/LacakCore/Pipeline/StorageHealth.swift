@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Whether lacak's two stores — the spool and the state database — could be written the last
 /// time it tried, and if not since when and why.
@@ -22,7 +21,7 @@ public final class StorageHealth: Sendable {
         var state: Problem?
     }
 
-    private let current = Mutex(State())
+    private let current = LockBox(State())
 
     public init() {}
 

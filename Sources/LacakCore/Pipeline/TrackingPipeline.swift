@@ -475,12 +475,11 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-import Synchronization
 
 /// Steers a running poll from outside: raised to make it stop starting new requests (graceful
 /// shutdown), and beaten by the poll as it makes progress (the daemon's watchdog reads it).
 public final class StopToken: Sendable {
-    private let state = Mutex((raised: false, lastBeat: ContinuousClock.now))
+    private let state = LockBox((raised: false, lastBeat: ContinuousClock.now))
 
     public init() {}
 
@@ -497,10 +496,10 @@ public final class StopToken: Sendable {
 
 /// Hands out batches to a courier's workers, each exactly once.
 final class WorkQueue: Sendable {
-    private let state: Mutex<(items: [[TrackingQuery]], next: Int)>
+    private let state: LockBox<(items: [[TrackingQuery]], next: Int)>
 
     init(_ items: [[TrackingQuery]]) {
-        state = Mutex((items, 0))
+        state = LockBox((items, 0))
     }
 
     func next() -> [TrackingQuery]? {

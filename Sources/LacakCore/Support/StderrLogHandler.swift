@@ -1,6 +1,5 @@
 public import Logging
 import Foundation
-import Synchronization
 
 /// Log output on standard error, in the form its reader wants.
 ///
@@ -74,10 +73,10 @@ public struct StderrLogHandler: LogHandler {
 
 /// The redactor all log handlers share; replaced when the config (and its secrets) change.
 public final class RedactorBox: Sendable {
-    private let value: Mutex<Redactor>
+    private let value: LockBox<Redactor>
 
     public init(_ redactor: Redactor = Redactor()) {
-        value = Mutex(redactor)
+        value = LockBox(redactor)
     }
 
     public var current: Redactor {
@@ -92,7 +91,7 @@ public final class RedactorBox: Sendable {
 /// Whole-line writes to standard error, so concurrent log lines never interleave.
 final class StderrWriter: Sendable {
     static let shared = StderrWriter()
-    private let lock = Mutex(())
+    private let lock = LockBox(())
 
     func write(_ text: String) {
         lock.withLock { _ in

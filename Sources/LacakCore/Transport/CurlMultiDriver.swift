@@ -1,6 +1,5 @@
 import CCurl
 import Foundation
-import Synchronization
 
 /// Runs every libcurl transfer of the process on one dedicated thread, around `epoll` and
 /// `curl_multi_socket_action`.
@@ -21,7 +20,7 @@ final class CurlMultiDriver: Sendable {
         let continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>
     }
 
-    private struct Inbox: ~Copyable {
+    private struct Inbox {
         var submissions: [Submission] = []
         var cancellations: [UInt64] = []
         var stopping = false
@@ -29,7 +28,7 @@ final class CurlMultiDriver: Sendable {
         var nextID: UInt64 = 1
     }
 
-    private let inbox = Mutex(Inbox())
+    private let inbox = LockBox(Inbox())
     // @unchecked: the pointer is only dereferenced by libcurl, and only on the driver thread
     // (see the type's invariant).
     private struct MultiHandle: @unchecked Sendable { let pointer: UnsafeMutableRawPointer }

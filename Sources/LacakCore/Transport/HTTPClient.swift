@@ -39,11 +39,10 @@ public final class HTTPClient: Sendable {
     }
 }
 
-import Synchronization
 
 /// The driver's id for a transfer, handed from the submitting task to its cancellation handler.
 private final class TransferID: Sendable {
-    private let value = Mutex<UInt64?>(nil)
+    private let value = LockBox<UInt64?>(nil)
     func set(_ id: UInt64) { value.withLock { $0 = id } }
     func get() -> UInt64? { value.withLock { $0 } }
 }
