@@ -27,7 +27,8 @@ struct PresetLibrary {
         directories.append(configDirectory)
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().path
         directories.append(((executable as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/share/lacak")
-        if let build = executable.range(of: "/.build/") {
+        // Run from a checkout (.build/, or a sanitizer build's .build-asan/): the repository's config/.
+        if let build = executable.range(of: "/.build") {
             directories.append(String(executable[..<build.lowerBound]) + "/config")
         }
         return directories
