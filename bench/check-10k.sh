@@ -21,7 +21,7 @@ sed -e "s#127.0.0.1:18231#127.0.0.1:$PORT#; s#\"../.demo/spool\"#\"$WORK/spool\"
     -e "s#^rate_limit = 50#rate_limit = 0#; s#^max_in_flight = 8#max_in_flight = $PARALLEL#" config/demo.toml > "$WORK/lacak.toml"
 export LACAK_DEMO_API_KEY=bench-key
 
-seconds() { local start=$(date +%s.%N); "$@" > "$WORK/out.txt" 2>&1 || { cat "$WORK/out.txt"; exit 1; }; echo "$(date +%s.%N) - $start" | bc; }
+seconds() { local start=$(date +%s.%N); "$@" > "$WORK/out.txt" 2>&1 || { cat "$WORK/out.txt"; exit 1; }; awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
 first=$(seconds $BIN/lacakd --check --config "$WORK/lacak.toml")
 repeat=$(seconds $BIN/lacakd --check --all --config "$WORK/lacak.toml")
 seq 1 "$N" | awk -v p="$PORT" '{printf "url = \"http://127.0.0.1:%s/v1/track?api_key=bench-key&courier=jne&awb=JX9%09d\"\noutput = \"/dev/null\"\n", p, $1}' > "$WORK/urls.txt"
@@ -32,4 +32,4 @@ printf '%-58s %9s\n' "run ($N shipments, $PARALLEL in flight, $(nproc) cores)" "
 printf '%-58s %9.2f\n' "lacakd --check, first round (ingest, poll, $files notifications)" "$first"
 printf '%-58s %9.2f\n' "lacakd --check --all, repeat round" "$repeat"
 printf '%-58s %9.2f\n' "curl --parallel, same URLs, same simulator (reference)" "$curl_time"
-printf '%-58s %9.2f\n' "ratio repeat round / curl" "$(echo "$repeat / $curl_time" | bc -l)"
+printf '%-58s %9.2f\n' "ratio repeat round / curl" "$(awk -v a="$repeat" -v b="$curl_time" 'BEGIN { print a / b }')"
