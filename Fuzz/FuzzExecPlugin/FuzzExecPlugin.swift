@@ -11,7 +11,6 @@ let adapter: any CourierAdapter = FuzzSupport.adapter(courier: """
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzExecPlugin(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    let body = Array(UnsafeRawBufferPointer(start: start, count: count))
-    _ = adapter.interpret(HTTPResponse(status: 200, body: body), for: ["JX1234567890", "SC0000000001"])
+    FuzzSupport.interpret(adapter, start, count, statuses: [200])
     return 0
 }

@@ -7,9 +7,6 @@ let adapter: any CourierAdapter = FuzzSupport.adapter(preset: "binderbyte")
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzMapping(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    let body = Array(UnsafeRawBufferPointer(start: start, count: count))
-    for status in [200, 404, 429] {
-        _ = adapter.interpret(HTTPResponse(status: status, body: body), for: ["JX1234567890"])
-    }
+    FuzzSupport.interpret(adapter, start, count, statuses: [200, 404, 429], numbers: ["JX1234567890"])
     return 0
 }

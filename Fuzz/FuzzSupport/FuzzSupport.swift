@@ -37,4 +37,13 @@ public enum FuzzSupport {
             fatalError("cannot build the fuzz adapter: \(error)")
         }
     }
+
+    /// Runs `adapter` on the fuzzer's bytes as an answer body, once per HTTP status.
+    public static func interpret(_ adapter: any CourierAdapter, _ start: UnsafeRawPointer, _ count: Int,
+                                 statuses: [Int] = [200, 404], numbers: [String] = ["JX1234567890", "SC0000000001"]) {
+        let body = Array(UnsafeRawBufferPointer(start: start, count: count))
+        for status in statuses {
+            _ = adapter.interpret(HTTPResponse(status: status, body: body), for: numbers)
+        }
+    }
 }
