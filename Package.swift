@@ -67,6 +67,8 @@ let package = Package(
             dependencies: [
                 "LoopbackHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // A lock ThreadSanitizer sees (pthread), unlike Synchronization.Mutex on Linux.
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

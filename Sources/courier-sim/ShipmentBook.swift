@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The simulator's memory: when each number was first asked about, forced scenarios, counters.
 ///
@@ -21,7 +21,7 @@ final class ShipmentBook: Sendable {
     let realStart: Double
     /// Simulated time at the start, seconds since 1970.
     let simulatedStart: Double
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(speed: Double, simulatedStart: Double? = nil) {
         self.speed = speed
@@ -38,7 +38,7 @@ final class ShipmentBook: Sendable {
     /// Counts an answered API request and keeps it in the recent-requests log.
     func record(path: String, status: Int, retryAfter: Int? = nil) {
         let now = Date().timeIntervalSince1970
-        state.withLock { state in
+        state.withLockedValue { state in
             state.requests += 1
             state.requestsByPath[path, default: 0] += 1
             state.log.append((now, path, status, retryAfter))
@@ -48,7 +48,7 @@ final class ShipmentBook: Sendable {
 
     /// The recent requests: time (seconds since 1970), path and status.
     var recentRequests: [[String: Any]] {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.log.map { entry in
                 var fields: [String: Any] = ["time": entry.time, "path": entry.path, "status": entry.status]
                 if let retryAfter = entry.retryAfter { fields["retry_after"] = retryAfter }
@@ -59,21 +59,21 @@ final class ShipmentBook: Sendable {
 
     /// Registers a number with an API that needs it (17TRACK, AfterShip); false when it was already.
     func register(_ number: String, dialect: String) -> Bool {
-        state.withLock { $0.registered.insert(dialect + "/" + number).inserted }
+        state.withLockedValue { $0.registered.insert(dialect + "/" + number).inserted }
     }
 
     func isRegistered(_ number: String, dialect: String) -> Bool {
-        state.withLock { $0.registered.contains(dialect + "/" + number) }
+        state.withLockedValue { $0.registered.contains(dialect + "/" + number) }
     }
 
     func force(_ awb: String, _ scenario: Scenario) {
-        state.withLock { $0.forced[awb] = scenario }
+        state.withLockedValue { $0.forced[awb] = scenario }
     }
 
     /// The timeline of a number and the simulated minutes since its story began.
     func observe(_ awb: String) -> (timeline: Timeline, start: Double, elapsedMinutes: Double) {
         let now = simulatedNow
-        let (start, scenario) = state.withLock { state -> (Double, Scenario) in
+        let (start, scenario) = state.withLockedValue { state -> (Double, Scenario) in
             let start = state.firstSeen[awb] ?? now
             state.firstSeen[awb] = start
             return (start, state.forced[awb] ?? Scenario.derived(from: awb))
@@ -82,7 +82,7 @@ final class ShipmentBook: Sendable {
     }
 
     var stats: [String: Any] {
-        state.withLock { state in
+        state.withLockedValue { state in
             ["requests": state.requests, "by_path": state.requestsByPath, "shipments": state.firstSeen.count]
         }
     }
