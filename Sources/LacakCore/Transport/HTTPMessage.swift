@@ -95,6 +95,21 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 }
 
+extension TransportError {
+    /// The same error with secrets hidden from its detail text (URLs carry API keys).
+    func redacted(by redactor: Redactor) -> TransportError {
+        switch self {
+        case .invalidURL(let detail): return .invalidURL(redactor.redact(detail))
+        case .connectFailed(let detail): return .connectFailed(redactor.redact(detail))
+        case .timedOut(let detail): return .timedOut(redactor.redact(detail))
+        case .tlsFailed(let detail): return .tlsFailed(redactor.redact(detail))
+        case .redirectRefused(let detail): return .redirectRefused(redactor.redact(detail))
+        case .protocolError(let detail): return .protocolError(redactor.redact(detail))
+        case .responseTooLarge, .cancelled, .shutDown: return self
+        }
+    }
+}
+
 extension String {
     func caseInsensitiveEquals(_ other: String) -> Bool {
         guard utf8.count == other.utf8.count else { return false }

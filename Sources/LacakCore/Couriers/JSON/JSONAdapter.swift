@@ -34,7 +34,7 @@ public struct JSONAdapter: CourierAdapter {
             let response = try await client.send(request)
             return interpret(response, for: queries.map(\.trackingNumber))
         } catch {
-            return .failed(queries, .transport(redacted(error)))
+            return .failed(queries, .transport(error.redacted(by: redactor)))
         }
     }
 
@@ -237,18 +237,6 @@ public struct JSONAdapter: CourierAdapter {
         let clock = mapping.eventTime.first(in: event)?.scalarText
         let text = [date, clock].compactMap { $0 }.joined(separator: " ")
         return text.isEmpty ? "no value at '\(mapping.eventTime)'" : "\"\(text)\""
-    }
-
-    private func redacted(_ error: TransportError) -> TransportError {
-        switch error {
-        case .invalidURL(let detail): return .invalidURL(redactor.redact(detail))
-        case .connectFailed(let detail): return .connectFailed(redactor.redact(detail))
-        case .timedOut(let detail): return .timedOut(redactor.redact(detail))
-        case .tlsFailed(let detail): return .tlsFailed(redactor.redact(detail))
-        case .redirectRefused(let detail): return .redirectRefused(redactor.redact(detail))
-        case .protocolError(let detail): return .protocolError(redactor.redact(detail))
-        case .responseTooLarge, .cancelled, .shutDown: return error
-        }
     }
 
     /// The start of a body as printable text, for error messages.

@@ -19,10 +19,7 @@ public struct AfterShipAdapter: CourierAdapter {
 
     public var maxBatchSize: Int { min(settings.batchSize, 50) }
 
-    var base: String {
-        let endpoint = settings.endpoint ?? "https://api.aftership.com/tracking/2025-04"
-        return endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
-    }
+    var base: String { exchange.base(default: "https://api.aftership.com/tracking/2025-04") }
 
     public func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome {
         guard !queries.isEmpty else { return BatchOutcome(results: [:], requests: 0) }

@@ -17,6 +17,12 @@ struct NativeExchange: Sendable {
     /// The API key credential.
     var apiKey: String { settings.secrets["api_key"]?.value ?? "" }
 
+    /// The configured endpoint, or the provider's own, without a trailing slash.
+    func base(default provider: String) -> String {
+        let endpoint = settings.endpoint ?? provider
+        return endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+    }
+
     /// Sends a request; a 2xx answer with a JSON body, or the error for the whole batch.
     /// `acceptedStatuses` are non-2xx answers the caller reads itself (404 "not found").
     func send(_ method: String, _ url: String, headers: [(name: String, value: String)], body: JSONValue? = nil,
@@ -34,7 +40,7 @@ struct NativeExchange: Sendable {
         do {
             response = try await client.send(HTTPRequest(method: method, url: url, headers: allHeaders, body: bytes, options: options))
         } catch {
-            return .failure(.transport(redact(error)))
+            return .failure(.transport(error.redacted(by: redactor)))
         }
         let parsed = response.body.isEmpty ? nil : try? JSONParser().parse(response.body)
         if response.status == 429 || (response.status == 503 && response.header("Retry-After") != nil) {
@@ -56,18 +62,6 @@ struct NativeExchange: Sendable {
     static func message(_ body: JSONValue) -> String? {
         body["meta"]?["message"]?.scalarText ?? body["message"]?.scalarText ?? body["error"]?["message"]?.scalarText
             ?? body["data"]?["errors"]?.arrayValue?.first?["message"]?.scalarText
-    }
-
-    func redact(_ error: TransportError) -> TransportError {
-        switch error {
-        case .invalidURL(let detail): return .invalidURL(redactor.redact(detail))
-        case .connectFailed(let detail): return .connectFailed(redactor.redact(detail))
-        case .timedOut(let detail): return .timedOut(redactor.redact(detail))
-        case .tlsFailed(let detail): return .tlsFailed(redactor.redact(detail))
-        case .redirectRefused(let detail): return .redirectRefused(redactor.redact(detail))
-        case .protocolError(let detail): return .protocolError(redactor.redact(detail))
-        case .responseTooLarge, .cancelled, .shutDown: return error
-        }
     }
 }
 

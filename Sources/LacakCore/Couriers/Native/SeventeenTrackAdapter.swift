@@ -18,10 +18,7 @@ public struct SeventeenTrackAdapter: CourierAdapter {
 
     public var maxBatchSize: Int { min(settings.batchSize, 40) }
 
-    var base: String {
-        let endpoint = settings.endpoint ?? "https://api.17track.net"
-        return endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
-    }
+    var base: String { exchange.base(default: "https://api.17track.net") }
 
     public func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome {
         guard !queries.isEmpty else { return BatchOutcome(results: [:], requests: 0) }
