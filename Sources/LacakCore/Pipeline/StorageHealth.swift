@@ -1,4 +1,3 @@
-
 /// Whether lacak's two stores — the spool and the state database — could be written the last
 /// time it tried, and if not since when and why.
 ///
@@ -16,65 +15,52 @@ public final class StorageHealth: Sendable {
         public var failures: Int
     }
 
-    private struct State {
-        var spool: Problem?
-        var state: Problem?
+    /// The two stores lacak writes.
+    public enum Store: String, Sendable, CaseIterable {
+        case spool, state
     }
 
-    private let current = LockBox(State())
+    private let problems = LockBox([Store: Problem]())
 
     public init() {}
 
     /// The spool's problem, nil when the last write worked.
-    public var spool: Problem? { current.withLock { $0.spool } }
+    public var spool: Problem? { problem(.spool) }
 
     /// The state database's problem, nil when the last write worked.
-    public var state: Problem? { current.withLock { $0.state } }
+    public var state: Problem? { problem(.state) }
 
-    /// Records a failed spool write; true when it is the first of a row (worth a log line).
-    @discardableResult
-    func spoolFailed(_ message: String, at time: Timestamp = .now) -> Bool {
-        current.withLock { Self.fail(&$0.spool, message, at: time) }
+    public func problem(_ store: Store) -> Problem? {
+        problems.withLock { $0[store] }
     }
 
-    /// Records a spool write that worked; returns the problem it ended, if any.
+    /// Records a failed write; true when it is the first of a row (worth a log line).
     @discardableResult
-    func spoolWorked() -> Problem? {
-        current.withLock { state in
-            defer { state.spool = nil }
-            return state.spool
+    func failed(_ store: Store, _ message: String, at time: Timestamp = .now) -> Bool {
+        problems.withLock { problems in
+            guard var problem = problems[store] else {
+                problems[store] = Problem(since: time, message: message, failures: 1)
+                return true
+            }
+            problem.message = message
+            problem.failures += 1
+            problems[store] = problem
+            return false
         }
     }
 
+    /// Records a write that worked; returns the problem it ended, if any.
     @discardableResult
-    func stateFailed(_ message: String, at time: Timestamp = .now) -> Bool {
-        current.withLock { Self.fail(&$0.state, message, at: time) }
-    }
-
-    @discardableResult
-    func stateWorked() -> Problem? {
-        current.withLock { state in
-            defer { state.state = nil }
-            return state.state
-        }
-    }
-
-    private static func fail(_ problem: inout Problem?, _ message: String, at time: Timestamp) -> Bool {
-        if problem == nil {
-            problem = Problem(since: time, message: message, failures: 1)
-            return true
-        }
-        problem?.message = message
-        problem?.failures += 1
-        return false
+    func worked(_ store: Store) -> Problem? {
+        problems.withLock { $0.removeValue(forKey: store) }
     }
 
     /// A short text for the status line, nil when both stores are fine.
     public func summary(zone: ZoneRules) -> String? {
-        let (spool, state) = current.withLock { ($0.spool, $0.state) }
-        var parts: [String] = []
-        if let spool { parts.append("SPOOL NOT WRITABLE since \(Self.clock(spool.since, zone)): \(spool.message)") }
-        if let state { parts.append("STATE NOT WRITABLE since \(Self.clock(state.since, zone)): \(state.message)") }
+        let current = problems.withLock { $0 }
+        let parts = Store.allCases.compactMap { store in
+            current[store].map { "\(store.rawValue.uppercased()) NOT WRITABLE since \(Self.clock($0.since, zone)): \($0.message)" }
+        }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 

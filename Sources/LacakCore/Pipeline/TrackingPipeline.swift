@@ -90,7 +90,7 @@ public final class TrackingPipeline: Sendable {
                 let effects = try await store.write("store orders from \(name)") { transaction in
                     try records.map { try updater.apply($0, in: transaction, now: now) }
                 }
-                noteStateWorked()
+                noteWorked(.state)
                 report.created += effects.filter(\.created).count
                 report.updated += effects.filter(\.changed).count
                 report.notifications += effects.reduce(0) { $0 + $1.notifications }
@@ -106,10 +106,10 @@ public final class TrackingPipeline: Sendable {
             } catch let error as StoreError {
                 // The file stays in incoming/ and is read again once state can be written.
                 report.errors.append("\(name): \(error)")
-                noteStateFailure(error.description)
+                noteFailure(.state, error.description)
             } catch {
                 report.errors.append("\(name): \(error)")
-                noteSpoolFailure("\(error)")
+                noteFailure(.spool, "\(error)")
             }
         }
         return report
@@ -324,10 +324,10 @@ public final class TrackingPipeline: Sendable {
                 // These shipments keep their due time and are polled again once state can be written.
                 summary.uncommitted += items.count
                 summary.errors.append(error.description)
-                noteStateFailure(error.description)
+                noteFailure(.state, error.description)
                 continue
             }
-            noteStateWorked()
+            noteWorked(.state)
             stop.beat()
             CrashPoint.reached("poll.after-commit")
             do {
@@ -355,7 +355,7 @@ public final class TrackingPipeline: Sendable {
             logger.warning("\(shipments.count) shipment(s) have no configured courier; set `courier` in intake or add a courier whose `codes` list it")
         } catch {
             report.errors.append(error.description)
-            noteStateFailure(error.description)
+            noteFailure(.state, error.description)
         }
     }
 
@@ -399,38 +399,31 @@ public final class TrackingPipeline: Sendable {
     public func publish() async throws(SpoolError) -> SpoolPublisher.Report {
         do {
             let report = try await offload { [publisher] () throws(SpoolError) -> SpoolPublisher.Report in try publisher.publish() }
-            if let ended = health.spoolWorked() {
-                logger.notice("spool writable again after \(ended.failures) failed attempt(s); undelivered notifications are being delivered")
-            }
+            noteWorked(.spool)
             return report
         } catch {
-            noteSpoolFailure(error.description)
+            noteFailure(.spool, error.description)
             throw error
         }
     }
 
     // MARK: Storage health
 
-    private func noteSpoolFailure(_ message: String) {
-        if health.spoolFailed(message) {
-            logger.error("spool not writable: \(message); notifications wait in the outbox and are delivered once it is")
+    private func noteFailure(_ store: StorageHealth.Store, _ message: String) {
+        if health.failed(store, message) {
+            let waiting = store == .spool
+                ? "notifications wait in the outbox and are delivered once it is"
+                : "results and intake are kept for a retry once it is"
+            logger.error("\(store.rawValue) not writable: \(message); \(waiting)")
         } else {
-            logger.debug("spool still not writable: \(message)")
+            logger.debug("\(store.rawValue) still not writable: \(message)")
         }
     }
 
-    private func noteStateFailure(_ message: String) {
-        if health.stateFailed(message) {
-            logger.error("state not writable: \(message); results and intake are kept for a retry once it is")
-        } else {
-            logger.debug("state still not writable: \(message)")
-        }
-    }
-
-    private func noteStateWorked() {
-        if let ended = health.stateWorked() {
-            logger.notice("state writable again after \(ended.failures) failed attempt(s)")
-        }
+    private func noteWorked(_ store: StorageHealth.Store) {
+        guard let ended = health.worked(store) else { return }
+        let catchingUp = store == .spool ? "; undelivered notifications are being delivered" : ""
+        logger.notice("\(store.rawValue) writable again after \(ended.failures) failed attempt(s)\(catchingUp)")
     }
 
     /// Re-resolves which courier polls each tracked shipment, after the configuration changed
