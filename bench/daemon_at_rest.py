@@ -63,12 +63,19 @@ def seed(binary, config, root, count):
     """Creates the schema with lacakd itself, then adds `count` tracked shipments due tomorrow."""
     subprocess.run([binary, "--check", "--config", config], check=True, capture_output=True)
     now_ms = int(time.time() * 1000)
-    database = sqlite3.connect(os.path.join(root, "state", "state.sqlite"))
-    rows = (
+    insert_orders(root, (
         (f"BENCH-{i:07d}", "awaiting_collection", "jne", "idle", f"JX{i:010d}", "in_transit",
          "in_transit", "in_shipping", now_ms, now_ms, now_ms + 86_400_000 + i, 1, 1)
         for i in range(count)
-    )
+    ))
+
+
+def insert_orders(root, rows):
+    """Adds tracked shipments straight into the state lacakd created under `root`; each row is
+    (order_id, shop_status, courier_code, courier_id, tracking_number, carrier_status,
+    buyer_status, seller_status, created_at, updated_at, next_check, version, written_version)."""
+    database = sqlite3.connect(os.path.join(root, "state", "state.sqlite"))
+    database.execute("PRAGMA synchronous = OFF")
     database.executemany(
         "INSERT INTO orders (order_id, shop_status, courier_code, courier_id, tracking_number, carrier_status,"
         " buyer_status, seller_status, created_at, updated_at, next_check, version, written_version)"

@@ -31,7 +31,6 @@ import os
 import platform
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -167,17 +166,10 @@ def seed(work, config, total, due):
     (schema by lacak itself) so that only polling is timed."""
     subprocess.run([LACAKD, "--check", "--config", config], check=True, capture_output=True, env=bench_env())
     now_ms = int(time.time() * 1000)
-    database = sqlite3.connect(os.path.join(work, "state", "state.sqlite"))
-    database.execute("PRAGMA synchronous = OFF")
-    rows = ((f"B-{i:07d}", "awaiting_collection", "jne", "bench", f"JX9{i:09d}", "pending", "waiting_for_delivery",
-             "ready_to_ship", now_ms, now_ms, now_ms - 1000 if i < due else now_ms + 86_400_000 + i, 1, 1)
-            for i in range(total))
-    database.executemany(
-        "INSERT INTO orders (order_id, shop_status, courier_code, courier_id, tracking_number, carrier_status,"
-        " buyer_status, seller_status, created_at, updated_at, next_check, version, written_version)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-    database.commit()
-    database.close()
+    daemon_at_rest.insert_orders(work, (
+        (f"B-{i:07d}", "awaiting_collection", "jne", "bench", f"JX9{i:09d}", "pending", "waiting_for_delivery",
+         "ready_to_ship", now_ms, now_ms, now_ms - 1000 if i < due else now_ms + 86_400_000 + i, 1, 1)
+        for i in range(total)))
 
 
 def bench_env():

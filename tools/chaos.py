@@ -51,6 +51,15 @@ FAULTS = {
 COURIER_CODES = {"binderbyte": ["jne", "jnt", "sicepat"], "komerce": ["anteraja", "ninja"]}
 
 
+def binaries(directory, target):
+    """lacakd and courier-sim in `directory`; exits when either is missing."""
+    paths = [os.path.join(directory, name) for name in ("lacakd", "courier-sim")]
+    for binary in paths:
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"{binary} is missing; build first ({target} builds it)")
+    return paths
+
+
 def log(message):
     print(f"chaos: {message}", flush=True)
 
@@ -291,11 +300,7 @@ def main():
     parser.add_argument("--report", help="write the figures here as JSON")
     arguments = parser.parse_args()
     random.seed(arguments.seed)
-    lacakd = os.path.join(arguments.bin, "lacakd")
-    simulator = os.path.join(arguments.bin, "courier-sim")
-    for binary in (lacakd, simulator):
-        if not os.access(binary, os.X_OK):
-            sys.exit(f"{binary} is missing; build first (make chaos builds it)")
+    lacakd, simulator = binaries(arguments.bin, "make chaos")
 
     work = tempfile.mkdtemp(prefix="lacak-chaos-")
     spool = os.path.join(work, "spool")

@@ -43,11 +43,7 @@ def main():
     parser.add_argument("--speed", type=float, default=1440, help="courier-sim time compression")
     parser.add_argument("--report")
     arguments = parser.parse_args()
-    lacakd = os.path.join(arguments.bin, "lacakd")
-    simulator = os.path.join(arguments.bin, "courier-sim")
-    for binary in (lacakd, simulator):
-        if not os.access(binary, os.X_OK):
-            sys.exit(f"{binary} is missing; build first (make soak builds it)")
+    lacakd, simulator = chaos.binaries(arguments.bin, "make soak")
 
     work = tempfile.mkdtemp(prefix="lacak-soak-")
     spool = os.path.join(work, "spool")
