@@ -86,8 +86,7 @@ import Testing
 
         try await daemon.notify.waitFor("WATCHDOG=1") { $0 == "WATCHDOG=1" }
         try await daemon.notify.waitFor("a STATUS= line") { $0.hasPrefix("STATUS=tracking ") }
-        daemon.process.signal(SIGTERM)
-        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
+        await daemon.process.stopExpectingSuccess(timeout: 20)
         let lines = daemon.notify.lines
         #expect(lines.first == "READY=1")
         #expect(lines.contains("STOPPING=1"))
@@ -113,8 +112,7 @@ import Testing
         try await daemon.waitUntil("every order final") {
             (1...15).allSatisfy { ["delivered", "returned", "pending"].contains(daemon.carrierStatus("C-\($0)") ?? "") } && daemon.carrierStatus("C-99") != nil
         }
-        daemon.process.signal(SIGTERM)
-        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
+        await daemon.process.stopExpectingSuccess(timeout: 20)
 
         let store = try StateStore(directory: daemon.directory.join("state"))
         let owed = try store.readNow("owed") { try Int.fetchOne($0.db, sql: "SELECT SUM(notifications) FROM status_changes") ?? -1 }
@@ -157,8 +155,7 @@ import Testing
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline, !FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")) { try await Task.sleep(for: .milliseconds(100)) }
         #expect(FileManager.default.fileExists(atPath: directory.join("spool/orders/N-1.json")), "the daemon kept working")
-        process.signal(SIGTERM)
-        #expect(await process.waitForExit(timeout: 20) == 0)
+        await process.stopExpectingSuccess(timeout: 20)
     }
 
     @Test func reloadsConfigOnHangupAndKeepsRunningOnBrokenConfig() async throws {
@@ -193,8 +190,7 @@ import Testing
         try daemon.drop("b.json", #"{"order_id": "R-2", "tracking_number": "JX20002", "courier": "jne"}"#)
         try await daemon.waitUntil("R-2 delivered after the failed reload") { daemon.carrierStatus("R-2") == "delivered" }
         #expect(daemon.process.process.isRunning)
-        daemon.process.signal(SIGTERM)
-        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
+        await daemon.process.stopExpectingSuccess(timeout: 20)
     }
 
     @Test func stopsMidPollWithoutLosingOrDuplicating() async throws {
@@ -207,8 +203,7 @@ import Testing
         let orders = (1...12).map { #"{"order_id": "S-\#($0)", "tracking_number": "JX3000\#(String(format: "%02d", $0))", "courier": "jne"}"# }
         try daemon.drop("orders.jsonl", orders.joined(separator: "\n"))
         try await daemon.waitUntil("requests in flight") { (try? sim.requestCount()) ?? 0 >= 2 }
-        daemon.process.signal(SIGTERM)
-        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
+        await daemon.process.stopExpectingSuccess(timeout: 20)
         #expect(daemon.log.contains("letting requests in flight finish"))
 
         // Everything accepted is in state, every owed notification is delivered exactly once.
@@ -245,8 +240,7 @@ import Testing
         // Nothing before Retry-After has passed, and not much after it.
         #expect(gap >= Double(retryAfter) - 0.05, "asked again after \(gap)s, Retry-After was \(retryAfter)s")
         #expect(gap < Double(retryAfter) + 1.5, "waited \(gap)s for a Retry-After of \(retryAfter)s")
-        daemon.process.signal(SIGTERM)
-        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
+        await daemon.process.stopExpectingSuccess(timeout: 20)
     }
 
     @Test func aFailingCourierDoesNotDelayAnother() async throws {
@@ -277,8 +271,7 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 4, "good orders took \(Date().timeIntervalSince(started))s; log:\n\(daemon.log)")
         // The bad courier's circuit opened: it is not asked about every one of its 20 shipments.
         try await daemon.waitUntil(timeout: 20, "the circuit breaker") { daemon.log.contains("pausing this courier") }
-        daemon.process.signal(SIGTERM)
-        #expect(await daemon.process.waitForExit(timeout: 30) == 0)
+        await daemon.process.stopExpectingSuccess(timeout: 30)
     }
 }
 

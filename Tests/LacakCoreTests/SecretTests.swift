@@ -35,8 +35,7 @@ import Testing
             {"order_id": "K-2", "tracking_number": "JX60002", "courier": "jne"}
             """)
         try await daemon.waitUntil("both orders final") { daemon.carrierStatus("K-1") == "delivered" && daemon.carrierStatus("K-2") == "returned" }
-        daemon.process.signal(SIGTERM)
-        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
+        await daemon.process.stopExpectingSuccess(timeout: 20)
         #expect(try sim.requestCount() > 5)
 
         var outputs = [daemon.log]

@@ -53,8 +53,7 @@ import Testing
         // Logged once when it began and once when it ended, not once per attempt.
         #expect(daemon.log.components(separatedBy: "spool not writable:").count - 1 == 1)
         #expect(daemon.log.contains("spool writable again"))
-        daemon.process.signal(SIGTERM)
-        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
+        await daemon.process.stopExpectingSuccess(timeout: 20)
     }
 
     /// A file-size limit (RLIMIT_FSIZE, as `prlimit --fsize` sets) makes every write that grows
@@ -81,7 +80,6 @@ import Testing
                 && Self.finals.keys.allSatisfy { daemon.carrierStatus($0) == Self.finals[$0] }
         }
         #expect(try SpoolAudit.problems(root: root) == [])
-        daemon.process.signal(SIGTERM)
-        #expect(await daemon.process.waitForExit(timeout: 20) == 0)
+        await daemon.process.stopExpectingSuccess(timeout: 20)
     }
 }

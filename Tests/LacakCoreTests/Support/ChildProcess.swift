@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The result of running a program to completion.
 struct ProcessResult {
@@ -115,6 +116,19 @@ final class BackgroundProcess {
 
     func signal(_ number: Int32) {
         kill(process.processIdentifier, number)
+    }
+
+    /// Sends SIGTERM and waits for exit; anything but status 0 is recorded as an issue that
+    /// carries the exit status (66 is a ThreadSanitizer report) and the end of the child's log.
+    @discardableResult
+    func stopExpectingSuccess(timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation) async -> Int32? {
+        signal(SIGTERM)
+        let status = await waitForExit(timeout: timeout)
+        if status != 0 {
+            let outcome = status.map { "exited with status \($0)" } ?? "was still running \(timeout) s"
+            Issue.record("\(process.executableURL?.lastPathComponent ?? "process") \(outcome) after SIGTERM; end of its log:\n\(stderrCollector.snapshot().suffix(8000))", sourceLocation: sourceLocation)
+        }
+        return status
     }
 
     /// Waits for exit without blocking a thread; returns the status, or nil on timeout.
