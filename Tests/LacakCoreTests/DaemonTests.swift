@@ -243,6 +243,28 @@ import Testing
         await daemon.process.stopExpectingSuccess(timeout: 20)
     }
 
+    /// SIGTERM while workers wait out a courier's Retry-After (20 s: longer than the 8 s
+    /// shutdown bound, shorter than the 30 s a round is willing to wait): nothing is in flight,
+    /// so the daemon stops at once instead of abandoning "requests" after the bound.
+    @Test func stopsWithoutWaitingOutACouriersPause() async throws {
+        let sim = try CourierSimProcess(speed: 36_000, extra: ["--fault", "ratelimit:20"])
+        let daemon = try await Running { directory in
+            // One request at a time, so the next one waits for the pause instead of failing beside the first.
+            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
+                .replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = 1")
+        }
+        try daemon.drop("orders.jsonl", (1...6).map { #"{"order_id": "P-\#($0)", "tracking_number": "JX4100\#($0)0", "courier": "jne"}"# }.joined(separator: "\n"))
+        try await daemon.waitUntil("the courier's pause") { daemon.log.contains("courier asked to wait 20") }
+        let asked = try sim.requestCount()
+        let stopping = ContinuousClock.now
+        await daemon.process.stopExpectingSuccess(timeout: 20)
+        let took = ContinuousClock.now - stopping
+        #expect(!daemon.log.contains("abandoned"))
+        #expect(took < .seconds(8), "stopping took \(took), the shutdown bound is 8 s")
+        // Nobody was asked again before the pause ended.
+        #expect(try sim.requestCount() == asked)
+    }
+
     @Test func aFailingCourierDoesNotDelayAnother() async throws {
         let good = try CourierSimProcess(speed: 36_000, scenarios: ["JX50001": "delivered", "JX50002": "delivered"])
         let bad = try CourierSimProcess(speed: 36_000, extra: ["--fault", "hang"])

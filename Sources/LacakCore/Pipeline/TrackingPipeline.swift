@@ -249,7 +249,7 @@ public final class TrackingPipeline: Sendable {
                             }
                             outcome = BatchOutcome(results: results, requests: 0)
                         case .proceed(let wait):
-                            if wait > .zero { try? await Task.sleep(for: wait) }
+                            if wait > .zero { await stop.sleep(for: wait) }
                             if stop.isRaised { return }
                             outcome = await adapter.track(batch, using: client)
                             for note in outcome.notes { logger.info("\(courierID): \(note)") }
@@ -472,19 +472,53 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
 /// Steers a running poll from outside: raised to make it stop starting new requests (graceful
 /// shutdown), and beaten by the poll as it makes progress (the daemon's watchdog reads it).
 public final class StopToken: Sendable {
-    private let state = LockBox((raised: false, lastBeat: ContinuousClock.now))
+    private struct State {
+        var raised = false
+        var lastBeat = ContinuousClock.now
+        /// Workers waiting in `sleep(for:)`, woken early by `raise()`.
+        var sleepers: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextSleeper: UInt64 = 0
+    }
+
+    private let state = LockBox(State())
 
     public init() {}
 
     public var isRaised: Bool { state.withLock { $0.raised } }
 
-    public func raise() { state.withLock { $0.raised = true } }
+    /// Stops the poll: no new request starts, and every `sleep(for:)` returns at once.
+    public func raise() {
+        let sleepers = state.withLock { state in
+            state.raised = true
+            defer { state.sleepers = [:] }
+            return state.sleepers
+        }
+        for sleeper in sleepers.values { sleeper.resume() }
+    }
 
     /// Records progress: a request answered, a batch committed.
     public func beat() { state.withLock { $0.lastBeat = ContinuousClock.now } }
 
     /// Time since the last progress.
     public var sinceLastBeat: Duration { ContinuousClock.now - state.withLock { $0.lastBeat } }
+
+    /// Waits for `duration` (a rate-limit slot, a courier's Retry-After), or until the token is
+    /// raised, whichever comes first: a shutdown never waits out a courier's pause.
+    public func sleep(for duration: Duration) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let id: UInt64? = state.withLock { state in
+                guard !state.raised else { return nil }
+                defer { state.nextSleeper += 1 }
+                state.sleepers[state.nextSleeper] = continuation
+                return state.nextSleeper
+            }
+            guard let id else { return continuation.resume() }
+            let nanoseconds = max(0, duration.components.seconds) * 1_000_000_000 + max(0, duration.components.attoseconds) / 1_000_000_000
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+                state.withLock { $0.sleepers.removeValue(forKey: id) }?.resume()
+            }
+        }
+    }
 }
 
 /// Hands out batches to a courier's workers, each exactly once.
