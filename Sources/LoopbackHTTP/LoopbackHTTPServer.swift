@@ -1,4 +1,5 @@
 public import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -87,12 +88,14 @@ public struct LoopbackRoute: Sendable {
 public final class LoopbackHTTPServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
+    private let handlers: HandlerTasks
     /// The port the server listens on.
     public let port: Int
 
     /// Starts listening on 127.0.0.1:`port` (0 picks a free port).
     public init(port: Int = 0, threads: Int? = nil, routes: [LoopbackRoute]) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads ?? System.coreCount))
+        let handlers = HandlerTasks()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -100,7 +103,7 @@ public final class LoopbackHTTPServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(routes: routes))
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(routes: routes, handlers: handlers))
                 }
             }
         do {
@@ -110,6 +113,7 @@ public final class LoopbackHTTPServer: Sendable {
             throw error
         }
         self.group = group
+        self.handlers = handlers
         self.port = channel.localAddress?.port ?? port
     }
 
@@ -119,6 +123,9 @@ public final class LoopbackHTTPServer: Sendable {
     /// Stops listening, closes every connection and stops the threads.
     public func stop() async {
         try? await channel.close()
+        // Handlers still sleeping (a delayed or hanging answer) end first: one finishing after
+        // the event loops are gone could not hand its answer to them.
+        await handlers.cancelAndWait()
         try? await group.shutdownGracefully()
     }
 
@@ -134,13 +141,15 @@ private final class RequestHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let routes: [LoopbackRoute]
+    let handlers: HandlerTasks
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     /// Larger request bodies are refused; no courier API takes more.
     private let maxBody = 8 << 20
 
-    init(routes: [LoopbackRoute]) {
+    init(routes: [LoopbackRoute], handlers: HandlerTasks) {
         self.routes = routes
+        self.handlers = handlers
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -159,10 +168,12 @@ private final class RequestHandler: ChannelInboundHandler {
             let route = routes.first { $0.matches(request) }
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             let promise = context.eventLoop.makePromise(of: LoopbackResponse?.self)
-            promise.completeWithTask {
-                guard let route else { return LoopbackResponse.json(#"{"error": "no such route"}"#, status: 404) }
-                return await route.handler(request)
+            let started = handlers.run {
+                guard let route else { return promise.succeed(LoopbackResponse.json(#"{"error": "no such route"}"#, status: 404)) }
+                promise.succeed(await route.handler(request))
             }
+            // The server is stopping: leave the request unanswered.
+            if !started { promise.succeed(nil) }
             promise.futureResult.whenSuccess { response in
                 guard let response else { return }
                 Self.write(response, version: version, keepAlive: keepAlive, context: loopBound.value)
@@ -243,5 +254,36 @@ private final class RequestHandler: ChannelInboundHandler {
             }
             send(0)
         }
+    }
+}
+
+/// The request handlers still running, so `stop()` can end them while the event loops that
+/// take their answers are still there.
+final class HandlerTasks: Sendable {
+    private let state = NIOLockedValueBox((next: 0, running: [Int: Task<Void, Never>](), closed: false))
+
+    /// Runs `body` as a task of its own; false once the server is stopping.
+    func run(_ body: @escaping @Sendable () async -> Void) -> Bool {
+        state.withLockedValue { state in
+            guard !state.closed else { return false }
+            let id = state.next
+            state.next += 1
+            // Registered under the lock the task takes to unregister, so it cannot go first.
+            state.running[id] = Task {
+                await body()
+                self.state.withLockedValue { _ = $0.running.removeValue(forKey: id) }
+            }
+            return true
+        }
+    }
+
+    /// Refuses new handlers, cancels the running ones and waits for them to return.
+    func cancelAndWait() async {
+        let running = state.withLockedValue { state in
+            state.closed = true
+            return Array(state.running.values)
+        }
+        for task in running { task.cancel() }
+        for task in running { await task.value }
     }
 }
