@@ -37,6 +37,15 @@ import Testing
             try await notify.waitFor("READY=1") { $0 == "READY=1" }
         }
 
+        /// A daemon polling `sim` through the Binderbyte preset at the fast test cadence, with
+        /// at most `maxInFlight` requests at once.
+        convenience init(polling sim: CourierSimProcess, maxInFlight: Int = 8) async throws {
+            try await self.init { directory in
+                TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: DaemonTests.fastPolling)
+                    .replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = \(maxInFlight)")
+            }
+        }
+
         func drop(_ name: String, _ text: String) throws {
             // Written beside and renamed in, as intake writers should.
             let temporary = try directory.write("spool/incoming/.\(name).part", text)
@@ -70,9 +79,7 @@ import Testing
 
     @Test func tracksDroppedOrdersAndSpeaksSystemd() async throws {
         let sim = try CourierSimProcess(speed: 36_000, scenarios: ["JX10001": "delivered", "JT10002": "returned"])
-        let daemon = try await Running { directory in
-            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
-        }
+        let daemon = try await Running(polling: sim)
         try daemon.drop("orders.jsonl", """
             {"order_id": "D-1", "tracking_number": "JX10001", "courier": "jne", "status": "AWAITING_COLLECTION"}
             {"order_id": "D-2", "tracking_number": "JT10002", "courier": "jnt"}
@@ -97,9 +104,7 @@ import Testing
     /// SQLite orders their writes, the spool lock their publishing; nothing is delivered twice.
     @Test func checkRunsSafelyBesideTheDaemon() async throws {
         let sim = try CourierSimProcess(speed: 36_000)
-        let daemon = try await Running { directory in
-            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
-        }
+        let daemon = try await Running(polling: sim)
         let orders = (1...15).map { #"{"order_id": "C-\#($0)", "tracking_number": "JX7000\#(String(format: "%02d", $0))0", "courier": "jne"}"# }
         try daemon.drop("orders.jsonl", orders.joined(separator: "\n"))
         var checks: [Int32] = []
@@ -196,10 +201,7 @@ import Testing
     @Test func stopsMidPollWithoutLosingOrDuplicating() async throws {
         // Every answer takes 1.5 s; SIGTERM arrives while requests are in flight.
         let sim = try CourierSimProcess(speed: 36_000, extra: ["--fault", "delay:1.5"])
-        let daemon = try await Running { directory in
-            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
-                .replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = 4")
-        }
+        let daemon = try await Running(polling: sim, maxInFlight: 4)
         let orders = (1...12).map { #"{"order_id": "S-\#($0)", "tracking_number": "JX3000\#(String(format: "%02d", $0))", "courier": "jne"}"# }
         try daemon.drop("orders.jsonl", orders.joined(separator: "\n"))
         try await daemon.waitUntil("requests in flight") { (try? sim.requestCount()) ?? 0 >= 2 }
@@ -222,10 +224,7 @@ import Testing
     @Test func obeysRetryAfterToTheSecond() async throws {
         // Two lookups per 3-second window; the third gets 429 with Retry-After.
         let sim = try CourierSimProcess(speed: 36_000, extra: ["--quota", "2/3"])
-        let daemon = try await Running { directory in
-            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
-                .replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = 1")
-        }
+        let daemon = try await Running(polling: sim, maxInFlight: 1)
         try daemon.drop("orders.jsonl", (1...6).map { #"{"order_id": "Q-\#($0)", "tracking_number": "JX4000\#($0)0", "courier": "jne"}"# }.joined(separator: "\n"))
         try await daemon.waitUntil(timeout: 40, "a 429 and the lookups after it") {
             let log = (try? sim.requestLog()) ?? []
@@ -248,11 +247,8 @@ import Testing
     /// so the daemon stops at once instead of abandoning "requests" after the bound.
     @Test func stopsWithoutWaitingOutACouriersPause() async throws {
         let sim = try CourierSimProcess(speed: 36_000, extra: ["--fault", "ratelimit:20"])
-        let daemon = try await Running { directory in
-            // One request at a time, so the next one waits for the pause instead of failing beside the first.
-            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: Self.fastPolling)
-                .replacingOccurrences(of: "max_in_flight = 8", with: "max_in_flight = 1")
-        }
+        // One request at a time, so the next one waits for the pause instead of failing beside the first.
+        let daemon = try await Running(polling: sim, maxInFlight: 1)
         try daemon.drop("orders.jsonl", (1...6).map { #"{"order_id": "P-\#($0)", "tracking_number": "JX4100\#($0)0", "courier": "jne"}"# }.joined(separator: "\n"))
         try await daemon.waitUntil("the courier's pause") { daemon.log.contains("courier asked to wait 20") }
         let asked = try sim.requestCount()

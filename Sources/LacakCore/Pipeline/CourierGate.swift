@@ -1,3 +1,4 @@
+import Dispatch
 
 /// Paces the requests to one courier: a token bucket for its rate limit, the pauses it asks
 /// for with `Retry-After`, and a circuit breaker that backs off when it keeps failing.
@@ -109,5 +110,11 @@ extension Duration {
     var seconds: Double {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+
+    /// The duration for a Dispatch timer or `asyncAfter` (negative durations count as zero).
+    var dispatchInterval: DispatchTimeInterval {
+        let parts = components
+        return .nanoseconds(Int(max(0, parts.seconds) * 1_000_000_000 + max(0, parts.attoseconds) / 1_000_000_000))
     }
 }

@@ -468,7 +468,6 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-
 /// Steers a running poll from outside: raised to make it stop starting new requests (graceful
 /// shutdown), and beaten by the poll as it makes progress (the daemon's watchdog reads it).
 public final class StopToken: Sendable {
@@ -503,7 +502,8 @@ public final class StopToken: Sendable {
     public var sinceLastBeat: Duration { ContinuousClock.now - state.withLock { $0.lastBeat } }
 
     /// Waits for `duration` (a rate-limit slot, a courier's Retry-After), or until the token is
-    /// raised, whichever comes first: a shutdown never waits out a courier's pause.
+    /// raised, whichever comes first: a shutdown never waits out a courier's pause. Task
+    /// cancellation does not end it; the daemon raises the token before it cancels anything.
     public func sleep(for duration: Duration) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let id: UInt64? = state.withLock { state in
@@ -513,8 +513,7 @@ public final class StopToken: Sendable {
                 return state.nextSleeper
             }
             guard let id else { return continuation.resume() }
-            let nanoseconds = max(0, duration.components.seconds) * 1_000_000_000 + max(0, duration.components.attoseconds) / 1_000_000_000
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+            DispatchQueue.global().asyncAfter(deadline: .now() + duration.dispatchInterval) { [self] in
                 state.withLock { $0.sleepers.removeValue(forKey: id) }?.resume()
             }
         }
