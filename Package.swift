@@ -73,10 +73,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Scores the status vocabularies against the labelled corpus (Tests/Corpus): used by
+        // `make test` and by `lacak-bench accuracy`.
+        .target(
+            name: "LacakAccuracy",
+            dependencies: ["LacakCore"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "lacak-bench",
             dependencies: [
                 "LacakCore",
+                "LacakAccuracy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -84,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "LacakCoreTests",
             dependencies: [
-                "LacakCore", "lacakd", "courier-sim", "LoopbackHTTP",
+                "LacakCore", "LacakAccuracy", "lacakd", "courier-sim", "LoopbackHTTP",
             ],
             swiftSettings: swiftSettings
         ),

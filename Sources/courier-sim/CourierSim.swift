@@ -31,7 +31,7 @@ struct CourierSim: AsyncParsableCommand {
     @Option(help: "Require this API key (401 otherwise).")
     var apiKey: String?
 
-    @Option(help: "JSON file mapping tracking numbers to scenarios, e.g. {\"JX1\": \"returned\"}.")
+    @Option(help: "JSON file mapping tracking numbers to scenarios, e.g. {\"JX1\": \"returned\"}, or to scripted histories, {\"JX2\": {\"texts\": [\"Manifes\", …], \"step_minutes\": 60, \"final\": \"delivered\"}}.")
     var shipments: String?
 
     @Option(help: ArgumentHelp("A fault on a share of requests; append @SHARE (0-1). Repeatable.", discussion: "Modes: \(FaultPlan.help)."))
@@ -43,8 +43,12 @@ struct CourierSim: AsyncParsableCommand {
     static let dialectNames = [BinderbyteDialect.name, RajaOngkirDialect.name, KomerceDialect.name, SeventeenTrackDialect.name,
                                AfterShipDialect.name, EasyPostDialect.name]
 
+    @Option(help: ArgumentHelp("Real seconds the simulation is meant to run (default 3600).", discussion: "Simulated time starts speed × run-for seconds before the real clock, so every scan the simulator reports is dated in the past for that long: lacak ignores events dated in the future."))
+    var runFor: Double = 3600
+
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be positive") }
+        guard runFor >= 0, runFor.isFinite, speed * runFor < 1e11 else { throw ValidationError("--run-for must be a number of seconds, with speed × run-for below 3000 years") }
         do {
             _ = try FaultPlan(faults: fault, quota: quota)
         } catch {
@@ -56,14 +60,21 @@ struct CourierSim: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let book = ShipmentBook(speed: speed)
+        // Compressed time runs ahead of the real clock; starting it far enough behind keeps every
+        // reported scan in the past, as a real courier's are.
+        let book = ShipmentBook(speed: speed, simulatedStart: Date().timeIntervalSince1970 - speed * runFor)
         if let shipments {
             let data = try Data(contentsOf: URL(fileURLWithPath: shipments))
-            guard let table = try JSONSerialization.jsonObject(with: data) as? [String: String] else {
-                throw ValidationError("\(shipments) must map tracking numbers to scenario names")
+            guard let table = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ValidationError("\(shipments) must map tracking numbers to scenario names or scripted histories")
             }
-            for (awb, name) in table {
-                guard let scenario = Scenario(rawValue: name) else { throw ValidationError("unknown scenario '\(name)' for \(awb)") }
+            for (awb, value) in table {
+                if let object = value as? [String: Any] {
+                    guard let script = ScriptedHistory(json: object) else { throw ValidationError("\(awb): a scripted history needs a list of \"texts\"") }
+                    book.force(awb, script)
+                    continue
+                }
+                guard let name = value as? String, let scenario = Scenario(rawValue: name) else { throw ValidationError("unknown scenario '\(value)' for \(awb)") }
                 book.force(awb, scenario)
             }
         }

@@ -10,6 +10,7 @@ final class ShipmentBook: Sendable {
     private struct State {
         var firstSeen: [String: Double] = [:]
         var forced: [String: Scenario] = [:]
+        var scripts: [String: ScriptedHistory] = [:]
         var requests = 0
         var requestsByPath: [String: Int] = [:]
         var log: [(time: Double, path: String, status: Int, retryAfter: Int?)] = []
@@ -70,15 +71,20 @@ final class ShipmentBook: Sendable {
         state.withLockedValue { $0.forced[awb] = scenario }
     }
 
+    func force(_ awb: String, _ script: ScriptedHistory) {
+        state.withLockedValue { $0.scripts[awb] = script }
+    }
+
     /// The timeline of a number and the simulated minutes since its story began.
     func observe(_ awb: String) -> (timeline: Timeline, start: Double, elapsedMinutes: Double) {
         let now = simulatedNow
-        let (start, scenario) = state.withLockedValue { state -> (Double, Scenario) in
+        let (start, scenario, script) = state.withLockedValue { state -> (Double, Scenario, ScriptedHistory?) in
             let start = state.firstSeen[awb] ?? now
             state.firstSeen[awb] = start
-            return (start, state.forced[awb] ?? Scenario.derived(from: awb))
+            return (start, state.forced[awb] ?? Scenario.derived(from: awb), state.scripts[awb])
         }
-        return (Timeline(awb: awb, scenario: scenario), start, (now - start) / 60)
+        let timeline = script.map { Timeline(awb: awb, script: $0) } ?? Timeline(awb: awb, scenario: scenario)
+        return (timeline, start, (now - start) / 60)
     }
 
     var stats: [String: Any] {

@@ -38,6 +38,26 @@ struct TimelineStep: Sendable {
     var kind: StepKind
     var minutes: Int
     var location: String
+    /// The exact text of a scripted scan (a real courier history replayed), instead of the
+    /// dialect's wording for `kind`.
+    var text: String? = nil
+}
+
+/// A history replayed as written: one scan text every `stepMinutes`, oldest first.
+struct ScriptedHistory: Sendable {
+    var texts: [String]
+    var stepMinutes: Int
+    /// How the history ends, for the shipment-level status dialects report beside the events
+    /// (`delivered` makes Binderbyte's summary say DELIVERED once the last scan is visible).
+    var final: StepKind?
+
+    /// Reads `{"texts": [...], "step_minutes": 60, "final": "delivered"}`.
+    init?(json: [String: Any]) {
+        guard let texts = json["texts"] as? [String], !texts.isEmpty else { return nil }
+        self.texts = texts
+        stepMinutes = (json["step_minutes"] as? Int) ?? 60
+        final = (json["final"] as? String).flatMap(StepKind.init(rawValue:))
+    }
 }
 
 /// The scans of one shipment in order.
@@ -104,6 +124,17 @@ struct Timeline: Sendable {
         for index in steps.indices { steps[index].minutes += shift }
         unknownForMinutes = scenario == .notFound ? Int.max : shift
         self.steps = steps
+    }
+
+    /// The timeline of a scripted history: its texts in order, the last one of kind `final`.
+    init(awb: String, script: ScriptedHistory) {
+        self.init(awb: awb, scenario: .delivered)
+        let place = origin
+        steps = script.texts.enumerated().map { index, text in
+            let isLast = index == script.texts.count - 1
+            return TimelineStep(kind: isLast ? (script.final ?? .forwarded) : .forwarded, minutes: index * script.stepMinutes, location: place, text: text)
+        }
+        unknownForMinutes = 0
     }
 
     /// The scans that have happened `elapsedMinutes` after the start.

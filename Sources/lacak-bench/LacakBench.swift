@@ -2,12 +2,23 @@ import ArgumentParser
 import Foundation
 import LacakCore
 
-/// `lacak-bench`: events per second through a preset's parsing path (the same code the
-/// daemon runs on every answer), beside Foundation's JSONSerialization reading the same body.
+/// `lacak-bench`: lacak's measurements that run in-process: parsing speed (the default) and
+/// status accuracy against the labelled corpus.
 @main
 struct LacakBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lacak-bench",
+        abstract: "Measure lacak's response parsing, and its status accuracy.",
+        subcommands: [ParseCommand.self, AccuracyCommand.self],
+        defaultSubcommand: ParseCommand.self
+    )
+}
+
+/// `lacak-bench parse`: events per second through a preset's parsing path (the same code the
+/// daemon runs on every answer), beside Foundation's JSONSerialization reading the same body.
+struct ParseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parse",
         abstract: "Measure lacak's response parsing and normalising on a saved courier answer."
     )
 

@@ -76,17 +76,21 @@ struct CheckRunner {
             logger.error("\(error.description)")
             return .failure
         }
-        let query = TrackingQuery(trackingNumber: number, courierCode: courier.apiCode(forIntakeCode: courierID.lowercased()))
+        let query = TrackingQuery(trackingNumber: number, intakeCode: courierID.lowercased(), courier: courier)
         let outcome = await adapter.track([query], using: client).results[number] ?? .failed(.badResponse("no result"))
         let zone = config.daemon.timeZone
         switch outcome {
         case .found(let report):
-            let progress = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: report.events)
-            print("\(courier.id) \(number): \(progress.state.status.rawValue)\(progress.state.reason.map { " (\($0))" } ?? "")\(report.service.map { ", service \($0)" } ?? ""), \(progress.newEvents.count) event(s)")
+            let progress = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: report.events, evidence: report.evidence, now: .now)
+            print("\(courier.id) \(number): \(progress.state.status.rawValue)\(progress.state.reason.map { " (\($0))" } ?? "")\(report.service.map { ", service \(TerminalText.escaped($0))" } ?? ""), \(progress.newEvents.count) event(s)")
+            if let evidence = report.evidence {
+                let meaning = evidence.status.map { " (\($0.rawValue))" } ?? ""
+                print("  shipment status: \(TerminalText.escaped(evidence.text ?? "-"))\(meaning)\(progress.disputed ? "; disagrees with the events, delivered is not final yet" : "")")
+            }
             for event in progress.newEvents {
                 let status = (event.status?.rawValue ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0)
-                let location = event.location.map { "  [\($0)]" } ?? ""
-                print("  \(event.time.iso8601(in: zone))  \(status) \(event.description)\(location)")
+                let location = event.location.map { "  [\(TerminalText.escaped($0))]" } ?? ""
+                print("  \(event.time.iso8601(in: zone))  \(status) \(TerminalText.escaped(event.description))\(location)")
             }
             if report.skippedEvents > 0 { print("  (\(report.skippedEvents) event(s) skipped: unreadable time)") }
             return .success

@@ -13,8 +13,9 @@ struct Lacakd: AsyncParsableCommand {
             lacakd --check --config FILE      ingest, poll what is due, write the spool, print a summary
             lacakd validate --config FILE     check a configuration file (exit 0, or 78 when invalid)
             lacakd detect NUMBER…             which courier issued a tracking number
+            lacakd unmatched --config FILE    courier texts no status rule reads, most frequent first
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self, DetectCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, DetectCommand.self, UnmatchedCommand.self]
     )
 
     @OptionGroup var common: CommonOptions

@@ -20,9 +20,16 @@ import Testing
 
     var valid: String { (try? TestConfig.inlineBinderbyte(port: 8080, root: "/tmp/x")) ?? "" }
 
+    /// The rules the Binderbyte preset brings: its own and those of the vocabularies it lists.
     var presetRuleCount: Int {
         let text = (try? String(contentsOfFile: TestConfig.dataDirectory + "/couriers/binderbyte.toml", encoding: .utf8)) ?? ""
-        return text.components(separatedBy: "[[status_rule]]").count - 1
+        var count = text.components(separatedBy: "[[status_rule]]").count - 1
+        let line = text.split(separator: "\n").first { $0.hasPrefix("vocabularies = ") } ?? ""
+        for name in line.split(separator: "\"").enumerated().filter({ $0.offset % 2 == 1 }).map(\.element) {
+            let vocabulary = (try? String(contentsOfFile: TestConfig.dataDirectory + "/couriers/vocabulary/\(name).toml", encoding: .utf8)) ?? ""
+            count += vocabulary.components(separatedBy: "[[status_rule]]").count - 1
+        }
+        return count
     }
 
     @Test func loadsAValidFile() throws {
@@ -78,9 +85,9 @@ import Testing
 
     @Test func badValuesAreLocated() throws {
         let cases: [(String, String, String)] = [
-            ("status = \"delivered\"", "status = \"arrived\"", "unknown status 'arrived'"),
-            ("match = \"delivered to|telah diterima oleh|diterima oleh|terkirim\"", "match = \"delivered (to\"", "not a valid regular expression"),
-            ("time_format = \"yyyy-MM-dd HH:mm:ss\"", "time_format = \"yyyy-QQ\"", "invalid time format"),
+            ("DELIVERED = \"delivered\"", "DELIVERED = \"arrived\"", "'arrived' (for \"DELIVERED\") is not a carrier status"),
+            ("vocabularies = [\"jnt\"", "vocabularies = [\"jnt-and-more\"", "no vocabulary 'jnt-and-more'"),
+            ("time_format = [\"yyyy-MM-dd HH:mm:ss\"", "time_format = [\"yyyy-QQ\"", "invalid time format"),
             ("time_zone = \"Asia/Jakarta\"", "time_zone = \"Mars/Olympus\"", "unknown time zone"),
             ("timeout = \"5s\"", "timeout = \"5 parsecs\"", "is not a duration"),
             ("id = \"binderbyte\"", "id = \"Binder Byte\"", "is not a courier id"),

@@ -106,7 +106,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("binderbyte JX60001:"))
         #expect(result.stdout.contains("info_received"))
-        #expect(result.stdout.contains("SHIPMENT RECEIVED BY JNE COUNTER OFFICER"))
+        #expect(result.stdout.contains("SHIPMENT DATA ENTRY AT"))
         #expect(!FileManager.default.fileExists(atPath: setup.directory.join("state/state.sqlite")))
         let unknown = try await runProcess(Binaries.lacakd, ["--check", "--config", setup.configPath, "--courier", "fedex", "--tracking", "JX60001"], environment: TestConfig.environment)
         #expect(unknown.status == 64)

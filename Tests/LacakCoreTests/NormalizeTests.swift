@@ -78,14 +78,63 @@ struct NSRegexReference {
         #expect(again.state == progress.state)
     }
 
-    @Test func neverMovesBackwards() {
+    @Test func olderEventsNeverUndoDelivery() {
         let delivered = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: [event(0, .inTransit), event(60, .delivered)])
         #expect(delivered.state.status == .delivered)
-        // A later "in transit" scan (a courier re-sorting its history) does not undo delivery.
-        let late = ShipmentProgress(current: delivered.state, knownFingerprints: [], incoming: [event(90, .inTransit), event(30, .outForDelivery)])
+        // A late "out for delivery" dated before the delivery (a courier re-sorting its
+        // history), and one of the same minute, do not undo it.
+        let late = ShipmentProgress(current: delivered.state, knownFingerprints: [], incoming: [event(60, .inTransit, "resorted"), event(30, .outForDelivery)])
         #expect(late.state.status == .delivered)
         #expect(late.newEvents.count == 2)
         #expect(late.decidingEvent == nil)
+        #expect(!late.foundNewer)
+    }
+
+    @Test func newerScansReopenAMisreadDelivery() {
+        // "Paket telah diterima oleh SUKOMANUNGGAL" read as delivered; the parcel then moves on.
+        let misread = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: [event(0, .infoReceived), event(60, .delivered, "received by hub")])
+        #expect(misread.state.status == .delivered)
+        let moving = ShipmentProgress(current: misread.state, knownFingerprints: [], incoming: [event(120, .inTransit, "sorted"), event(180, .outForDelivery)])
+        #expect(moving.state.status == .outForDelivery)
+        #expect(moving.foundNewer)
+        #expect(moving.decidingEvent?.status == .outForDelivery)
+        // The first delivery after that is believed again.
+        let delivered = ShipmentProgress(current: moving.state, knownFingerprints: [], incoming: [event(240, .delivered)])
+        #expect(delivered.state.status == .delivered)
+    }
+
+    @Test func aReturnThatIsDeliveredIsReturned() {
+        let returning = CarrierState(status: .returning, statusTime: Timestamp(seconds: 1_785_000_000))
+        let progress = ShipmentProgress(current: returning, knownFingerprints: [], incoming: [event(100, .delivered, "received by SELLER")])
+        #expect(progress.state.status == .returned)
+        #expect(progress.decidingEvent?.status == .returned)
+    }
+
+    @Test func eventsFromTheFutureDecideNothing() {
+        let now = Timestamp(seconds: 1_785_000_000 + 60 * 60)
+        let typo = TrackingEvent(time: Timestamp(seconds: 253_402_214_400), description: "PICKED UP", status: .inTransit)
+        let progress = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: [typo, event(30, .delivered)], now: now)
+        #expect(progress.state.status == .delivered, "the 9999-12-31 scan is kept but does not pin the status")
+        #expect(progress.newEvents.count == 2)
+        #expect(progress.futureEvents == 1)
+    }
+
+    @Test func shipmentLevelEvidenceConfirmsAndContradicts() {
+        // Delivered per the aggregator, no event says so in words: the newest event carries it.
+        let confirmed = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: [event(0, .inTransit), event(10, nil, "POD uploaded")],
+                                         evidence: ShipmentEvidence(text: "DELIVERED", status: .delivered))
+        #expect(confirmed.state.status == .delivered)
+        #expect(confirmed.decidingEvent?.description == "POD uploaded 10")
+        #expect(!confirmed.disputed)
+        // The events say delivered, the aggregator says still moving: shown, but disputed.
+        let disputed = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: [event(0, .inTransit), event(10, .delivered)],
+                                        evidence: ShipmentEvidence(text: "ON PROCESS", status: .inTransit))
+        #expect(disputed.state.status == .delivered)
+        #expect(disputed.disputed)
+        // An open shipment-level status never moves the events' status.
+        let open = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: [event(0, .infoReceived)],
+                                    evidence: ShipmentEvidence(text: "ON PROCESS", status: .inTransit))
+        #expect(open.state.status == .infoReceived)
     }
 
     @Test func olderEventsDoNotOverrideNewerStatus() {

@@ -153,18 +153,16 @@ public struct ConfigLoader: Sendable {
         var merged: [JSONValue] = []
         for (index, courier) in couriers.enumerated() {
             guard case .object(var table) = courier, let nameValue = table["preset"] else {
-                merged.append(courier)
+                merged.append(try library.expandVocabularies(courier, file: file, lines: lines, index: index))
                 continue
             }
             let keyPath = ["courier[\(index)]", "preset"]
             guard let name = nameValue.stringValue else {
                 throw ConfigError(file: file, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."), message: "expected a string, found \(nameValue.kindName)")
             }
+            let preset: PresetLibrary.Preset
             do {
-                let preset = try library.load(name)
-                table.members.removeAll { $0.key == "preset" }
-                merged.append(PresetLibrary.merge(preset: preset.table, user: .object(table)))
-                presets[index] = preset
+                preset = try library.load(name)
             } catch {
                 switch error {
                 case .notFound:
@@ -175,6 +173,9 @@ public struct ConfigLoader: Sendable {
                     throw problem
                 }
             }
+            table.members.removeAll { $0.key == "preset" }
+            merged.append(try library.expandVocabularies(PresetLibrary.merge(preset: preset.table, user: .object(table)), file: file, lines: lines, index: index))
+            presets[index] = preset
         }
         if let index = root.members.firstIndex(where: { $0.key == "courier" }) {
             root.members[index].value = .array(merged)

@@ -181,8 +181,14 @@ public struct CourierSettings: Sendable, Decodable {
     /// code when this courier serves it (an aggregator serving jne and jnt), else `courier_code`;
     /// translated through `code_map`.
     public func apiCode(forIntakeCode code: String?) -> String? {
-        let chosen = code.flatMap { $0 != id && codes.contains($0) ? $0 : nil } ?? courierCode
-        return chosen.map { codeMap[$0] ?? $0 }
+        vocabularyCode(forIntakeCode: code).map { codeMap[$0] ?? $0 }
+    }
+
+    /// lacak's courier code for a shipment of intake code `code` (before `code_map`): the
+    /// order's own code when this courier serves it, else `courier_code`. Status rules scoped
+    /// with `couriers = [...]` are chosen by it.
+    public func vocabularyCode(forIntakeCode code: String?) -> String? {
+        code.flatMap { $0 != id && codes.contains($0) ? $0 : nil } ?? courierCode?.lowercased()
     }
 
     /// The zone to read this courier's local times in.
@@ -229,7 +235,7 @@ struct StatusRuleSettings: Decodable {
     var rule: StatusRule
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case code, match, status, reason
+        case code, match, status, reason, couriers
     }
 
     init(from decoder: any Decoder) throws {
@@ -253,8 +259,12 @@ struct StatusRuleSettings: Decodable {
             }
             reason = value
         }
+        let couriers = try container.decodeIfPresent([String].self, forKey: .couriers) ?? []
+        for code in couriers where !Identifiers.isValidCourierID(code.lowercased()) {
+            throw container.invalid(.couriers, "'\(code)' is not a courier code")
+        }
         do {
-            rule = try StatusRule(codes: codes, pattern: pattern, status: status, reason: reason)
+            rule = try StatusRule(codes: codes, pattern: pattern, status: status, reason: reason, couriers: Set(couriers.map { $0.lowercased() }))
         } catch {
             throw container.invalid(pattern == nil ? .code : .match, error.message)
         }

@@ -12,20 +12,38 @@ public protocol CourierAdapter: Sendable {
     /// tracking number gets an outcome.
     func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome
 
-    /// Reads one answer of the API's tracking request for `numbers`, as `track` does after the
+    /// Reads one answer of the API's tracking request for `queries`, as `track` does after the
     /// transfer; for benchmarks and tests of the parsing path alone.
-    func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome
+    func interpret(_ response: HTTPResponse, for queries: [TrackingQuery]) -> BatchOutcome
+}
+
+extension CourierAdapter {
+    /// `interpret` for numbers of no particular courier (only unscoped status rules apply).
+    public func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
+        interpret(response, for: numbers.map { TrackingQuery(trackingNumber: $0) })
+    }
 }
 
 /// One tracking number to look up, with the courier code the API should be asked for.
 public struct TrackingQuery: Sendable, Hashable {
     public var trackingNumber: String
-    /// The code sent as `{courier_code}` (`jne`, `jnt`…); nil when the courier has none.
+    /// The code sent as `{courier_code}` (`jne`, `jnt`…, after `code_map`); nil when the
+    /// courier has none.
     public var courierCode: String?
+    /// lacak's code of the courier that carries the parcel (`jnt`, before `code_map`): whose
+    /// status vocabulary reads its events.
+    public var vocabulary: String?
 
-    public init(trackingNumber: String, courierCode: String? = nil) {
+    public init(trackingNumber: String, courierCode: String? = nil, vocabulary: String? = nil) {
         self.trackingNumber = trackingNumber
         self.courierCode = courierCode
+        self.vocabulary = vocabulary
+    }
+
+    /// The query for a shipment of intake courier code `code` polled through `courier`.
+    public init(trackingNumber: String, intakeCode code: String?, courier: CourierSettings) {
+        self.init(trackingNumber: trackingNumber, courierCode: courier.apiCode(forIntakeCode: code),
+                  vocabulary: courier.vocabularyCode(forIntakeCode: code))
     }
 }
 
@@ -52,11 +70,14 @@ public struct TrackingReport: Sendable, Equatable {
     public var service: String?
     /// Events dropped because their time could not be read.
     public var skippedEvents: Int
+    /// The aggregator's shipment-level status, when its answer has one.
+    public var evidence: ShipmentEvidence?
 
-    public init(events: [TrackingEvent], service: String? = nil, skippedEvents: Int = 0) {
+    public init(events: [TrackingEvent], service: String? = nil, skippedEvents: Int = 0, evidence: ShipmentEvidence? = nil) {
         self.events = events
         self.service = service
         self.skippedEvents = skippedEvents
+        self.evidence = evidence
     }
 }
 

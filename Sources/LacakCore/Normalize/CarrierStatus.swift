@@ -37,29 +37,41 @@ public enum CarrierStatus: String, Sendable, CaseIterable, Codable {
 
     /// Whether a newer event may move a shipment from this status to `next`.
     ///
-    /// The journey only moves forward: a late "in transit" never undoes "delivered". Returns are
-    /// the exception: they may start from any status, including after delivery. An exception may
-    /// interrupt any open status and be followed by any progress; an expired shipment that shows
-    /// new events comes back to life.
+    /// The newest event says where a parcel is: a parcel back at the hub after a failed attempt
+    /// is in transit again. What never happens: going back to `pending`, or to `info_received`
+    /// once the parcel moved; leaving `returned`; a return turning into anything but its end
+    /// or a problem. A newer scan after `delivered` reopens the shipment, since that
+    /// "delivered" was a misread (a drop point "received" the parcel), and a parcel that moves
+    /// after a `cancelled` was not cancelled. Callers make sure such moves back come from
+    /// strictly newer events.
     public func allowsTransition(to next: CarrierStatus) -> Bool {
         if next == self { return true }
+        switch next {
+        case .pending: return false
+        case .infoReceived: return self == .pending || self == .expired
+        default: break
+        }
         switch self {
-        case .returned, .cancelled:
+        case .returned:
             return false
-        case .delivered:
-            return next == .returning || next == .returned
         case .returning:
             return next == .returned || next == .exception
-        case .expired:
-            return next != .pending
-        case .exception:
-            return next != .pending && next != .expired
+        case .delivered:
+            return next != .expired && next != .cancelled
+        case .cancelled:
+            return next != .expired && next.phase >= 2
         default:
-            switch next {
-            case .returning, .returned, .exception, .expired, .cancelled: return true
-            default: return next.phase >= phase
-            }
+            return true
         }
+    }
+
+    /// Whether moving to `next` goes back along the journey (in transit after out for
+    /// delivery, anything after delivered); such moves need an event strictly newer than the
+    /// one that set the status, never one of the same time.
+    func isStepBack(to next: CarrierStatus) -> Bool {
+        if isFinal { return next != self }
+        if next == .exception || next == .returning || next == .returned || next == .cancelled || self == .expired { return false }
+        return next.phase < phase
     }
 }
 
@@ -92,4 +104,10 @@ public struct StatusReason: RawRepresentable, Sendable, Hashable, Codable, Custo
     public static let lost = StatusReason(rawValue: "lost")
     public static let notFound = StatusReason(rawValue: "not_found")
     public static let stalled = StatusReason(rawValue: "stalled")
+    /// Held at a warehouse or hub (`exception`): waiting for a decision, a payment, a retry.
+    public static let held = StatusReason(rawValue: "held")
+    /// The courier could not collect the parcel from the shop (`exception`).
+    public static let failedPickup = StatusReason(rawValue: "failed_pickup")
+    /// The recipient asked for another day (`failed_attempt`).
+    public static let rescheduled = StatusReason(rawValue: "rescheduled")
 }

@@ -12,8 +12,26 @@ public struct CarrierState: Sendable, Equatable {
     }
 }
 
+/// What an aggregator says about a shipment as a whole, beside its events: Binderbyte's
+/// `summary.status`, RajaOngkir's `delivered` and `delivery_status`.
+public struct ShipmentEvidence: Sendable, Equatable {
+    /// The shipment-level status as the API wrote it (`DELIVERED`, `ON PROCESS`).
+    public var text: String?
+    /// What it means, when the preset maps it.
+    public var status: CarrierStatus?
+
+    public init(text: String?, status: CarrierStatus?) {
+        self.text = text
+        self.status = status
+    }
+}
+
 /// Folds freshly fetched events into a shipment: drops the ones already known, orders the rest
-/// by time, and advances the status without ever moving it backwards.
+/// by time, and moves the status to what the newest events say.
+///
+/// Late events with older timestamps never change the status; moving back along the journey
+/// (a scan after "delivered") needs a strictly newer event; events dated further ahead than
+/// `futureTolerance` are kept but decide nothing, so a courier's clock typo cannot pin a status.
 public struct ShipmentProgress: Sendable {
     /// Events not seen before, in chronological order.
     public var newEvents: [TrackingEvent]
@@ -21,9 +39,24 @@ public struct ShipmentProgress: Sendable {
     public var state: CarrierState
     /// The event that produced the final status, when the status changed.
     public var decidingEvent: TrackingEvent?
+    /// Some new event is newer than the one that set the status: a confirmation poll of a
+    /// final status found something, so polling goes on.
+    public var foundNewer: Bool
+    /// The shipment-level status contradicts the events' "delivered" (the aggregator says the
+    /// parcel is still moving): delivered is not trusted as final.
+    public var disputed: Bool
+    /// New events ignored for the status because they are dated in the future.
+    public var futureEvents: Int
 
-    /// Applies `incoming` on top of `current`, given the fingerprints of the events already stored.
-    public init(current: CarrierState, knownFingerprints: Set<String>, incoming: [TrackingEvent]) {
+    /// How far ahead of now an event may be dated and still decide the status (two days: a
+    /// courier's time zone mistakes stay inside it, a year typo does not).
+    public static let futureTolerance: Double = 2 * 86_400
+
+    /// Applies `incoming` on top of `current`, given the fingerprints of the events already
+    /// stored, the shipment-level `evidence` of the same answer, and the time now (nil: no
+    /// check for events from the future).
+    public init(current: CarrierState, knownFingerprints: Set<String>, incoming: [TrackingEvent],
+                evidence: ShipmentEvidence? = nil, now: Timestamp? = nil) {
         var seen = knownFingerprints
         var fresh: [TrackingEvent] = []
         fresh.reserveCapacity(incoming.count)
@@ -31,21 +64,69 @@ public struct ShipmentProgress: Sendable {
             fresh.append(event)
         }
         fresh.sort(by: TrackingEvent.chronological)
+        let horizon = now?.adding(seconds: Self.futureTolerance)
         var state = current
         var deciding: TrackingEvent?
+        var foundNewer = false
+        var futureEvents = 0
+        var latest: TrackingEvent?
         for event in fresh {
-            guard let status = event.status else { continue }
-            if let statusTime = state.statusTime, event.time < statusTime { continue }
+            if let horizon, event.time > horizon {
+                futureEvents += 1
+                continue
+            }
+            if latest.map({ event.time >= $0.time }) ?? true { latest = event }
+            if let statusTime = state.statusTime {
+                if event.time < statusTime { continue }
+                if event.time > statusTime { foundNewer = true }
+            } else {
+                foundNewer = true
+            }
+            guard var status = event.status else { continue }
+            var reason = event.reason
+            // A return that is "delivered" has reached the shop again.
+            if state.status == .returning, status == .delivered {
+                status = .returned
+                reason = nil
+            }
             guard state.status.allowsTransition(to: status) else { continue }
-            if status != state.status || event.reason != state.reason {
+            if state.status.isStepBack(to: status), let statusTime = state.statusTime, event.time <= statusTime { continue }
+            if status != state.status || reason != state.reason {
                 deciding = event
+                deciding?.status = status
+                deciding?.reason = reason
             }
             state.status = status
-            state.reason = event.reason
+            state.reason = reason
             state.statusTime = event.time
+        }
+        var disputed = false
+        if let claimed = evidence?.status {
+            if claimed.isFinal || claimed == .returning {
+                // The aggregator's own verdict fills in what no event said in words.
+                if claimed != state.status, claimed.phase > state.status.phase, state.status.allowsTransition(to: claimed) {
+                    var statusTime = state.statusTime
+                    if var basis = latest {
+                        basis.status = claimed
+                        basis.reason = nil
+                        deciding = basis
+                        statusTime = max(basis.time, statusTime ?? basis.time)
+                    } else {
+                        deciding = nil
+                    }
+                    state = CarrierState(status: claimed, reason: nil, statusTime: statusTime)
+                }
+            } else if state.status == .delivered {
+                // "Still moving" beside events that say delivered: shown as delivered, but not
+                // trusted as final until the two agree.
+                disputed = true
+            }
         }
         self.newEvents = fresh
         self.state = state
         self.decidingEvent = state.status != current.status || state.reason != current.reason ? deciding : nil
+        self.foundNewer = foundNewer
+        self.disputed = disputed
+        self.futureEvents = futureEvents
     }
 }

@@ -9,9 +9,13 @@ public struct StatusRule: Sendable {
     public var pattern: String?
     public var status: CarrierStatus
     public var reason: StatusReason?
+    /// The courier codes (`jnt`, `sicepat`…) whose events this rule reads; empty for every
+    /// courier. Behind an aggregator one wording means different things at different couriers
+    /// ("diterima oleh" is the buyer at SiCepat, the drop point at J&T), so rules are scoped.
+    public var couriers: Set<String>
     private let regex: CompiledPattern?
 
-    public init(codes: [String] = [], pattern: String? = nil, status: CarrierStatus, reason: StatusReason? = nil) throws(StatusRuleError) {
+    public init(codes: [String] = [], pattern: String? = nil, status: CarrierStatus, reason: StatusReason? = nil, couriers: Set<String> = []) throws(StatusRuleError) {
         guard !codes.isEmpty || pattern != nil else {
             throw StatusRuleError(message: "a status rule needs `code` or `match`")
         }
@@ -19,6 +23,7 @@ public struct StatusRule: Sendable {
         self.pattern = pattern
         self.status = status
         self.reason = reason
+        self.couriers = couriers
         if let pattern {
             do {
                 regex = try CompiledPattern(pattern)
@@ -42,24 +47,42 @@ public struct StatusRule: Sendable {
     }
 }
 
-/// An ordered list of status rules; the first that matches decides.
+/// An ordered list of status rules; the first that applies to the event's courier and matches
+/// it decides.
 public struct StatusRuleSet: Sendable {
-    public var rules: [StatusRule]
+    public let rules: [StatusRule]
+    /// The rules that read each courier named by some rule, in list order; computed once so a
+    /// poll does not filter the list per event.
+    private let byCourier: [String: [StatusRule]]
+    /// The rules without a courier scope, for couriers no rule names.
+    private let unscoped: [StatusRule]
 
     public init(_ rules: [StatusRule]) {
         self.rules = rules
+        unscoped = rules.filter(\.couriers.isEmpty)
+        var byCourier: [String: [StatusRule]] = [:]
+        for courier in Set(rules.flatMap(\.couriers)) {
+            byCourier[courier] = rules.filter { $0.couriers.isEmpty || $0.couriers.contains(courier) }
+        }
+        self.byCourier = byCourier
+    }
+
+    /// The rules that read events of `courier` (a lacak courier code; nil for none known).
+    public func rules(for courier: String?) -> [StatusRule] {
+        courier.flatMap { byCourier[$0] } ?? unscoped
     }
 
     /// The status and reason of the first matching rule.
-    public func classify(code: String?, description: String) -> (status: CarrierStatus, reason: StatusReason?)? {
-        classify(codes: code.map { [$0] } ?? [], description: description)
+    public func classify(code: String?, description: String, courier: String? = nil) -> (status: CarrierStatus, reason: StatusReason?)? {
+        classify(codes: code.map { [$0] } ?? [], description: description, courier: courier)
     }
 
-    /// The status and reason of the first rule matching any of `codes` or the description.
-    public func classify(codes: [String], description: String) -> (status: CarrierStatus, reason: StatusReason?)? {
+    /// The status and reason of the first rule for `courier` matching any of `codes` or the
+    /// description.
+    public func classify(codes: [String], description: String, courier: String? = nil) -> (status: CarrierStatus, reason: StatusReason?)? {
         // Folded once for the whole list: a courier table has dozens of rules.
         let folded = FoldedText(description)
-        for rule in rules where rule.matches(codes: codes, description: folded) {
+        for rule in rules(for: courier) where rule.matches(codes: codes, description: folded) {
             return (rule.status, rule.reason)
         }
         return nil
@@ -72,17 +95,33 @@ public struct StatusRuleError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A text with its UTF-8 bytes ASCII-lowercased, for matching many patterns against it.
+/// A text with runs of whitespace (line breaks and tabs too) made one space and the ends
+/// trimmed, and its UTF-8 bytes ASCII-lowercased, for matching many patterns against it:
+/// couriers write `DELIVERED  TO`, `SELESAI ANTAR\r\nDITERIMA OLEH`.
 struct FoldedText {
     let original: String
     let lowercaseASCII: [UInt8]
 
     init(_ text: String) {
-        original = text
-        var bytes = Array(text.utf8)
-        for index in bytes.indices where bytes[index] >= 0x41 && bytes[index] <= 0x5A {
-            bytes[index] |= 0x20
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var collapsed: [UInt8] = []
+        collapsed.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        for byte in text.utf8 {
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C {
+                pendingSpace = !collapsed.isEmpty
+                continue
+            }
+            if pendingSpace {
+                collapsed.append(0x20)
+                bytes.append(0x20)
+                pendingSpace = false
+            }
+            collapsed.append(byte)
+            bytes.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
         }
+        original = collapsed.count == text.utf8.count ? text : String(decoding: collapsed, as: UTF8.self)
         lowercaseASCII = bytes
     }
 }

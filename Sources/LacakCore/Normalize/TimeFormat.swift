@@ -11,6 +11,9 @@ public enum TimeFormat: Sendable, Equatable, CustomStringConvertible {
     case epochMilliseconds
     /// A pattern such as `yyyy-MM-dd HH:mm:ss` or `dd MMM yyyy HH:mm`.
     case pattern(TimePattern)
+    /// Several formats tried in order, for APIs that write times more than one way
+    /// (Binderbyte: `2026-05-17 12:20:00`, and `17 Mei 12:20 WIB` for some couriers).
+    indirect case anyOf([TimeFormat])
 
     /// Reads a config value: `iso8601`, `epoch`, `epoch_ms` or a pattern.
     public init(_ text: String) throws(TimePatternError) {
@@ -22,18 +25,42 @@ public enum TimeFormat: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Reads a list of config values, tried in order.
+    public init(_ texts: [String]) throws(TimePatternError) {
+        guard !texts.isEmpty else { throw TimePatternError(pattern: "[]", message: "give at least one format") }
+        var formats: [TimeFormat] = []
+        for text in texts { formats.append(try TimeFormat(text)) }
+        self = formats.count == 1 ? formats[0] : .anyOf(formats)
+    }
+
     public var description: String {
         switch self {
         case .iso8601: return "iso8601"
         case .epochSeconds: return "epoch"
         case .epochMilliseconds: return "epoch_ms"
         case .pattern(let pattern): return pattern.text
+        case .anyOf(let formats): return formats.map(\.description).joined(separator: "\" or \"")
         }
     }
 
-    /// The instant a JSON value names, or nil when it does not fit this format.
-    public func timestamp(from value: JSONValue, zone: ZoneRules) -> Timestamp? {
+    /// Whether the format reads numbers rather than text.
+    public var isEpoch: Bool {
         switch self {
+        case .epochSeconds, .epochMilliseconds: return true
+        case .iso8601, .pattern: return false
+        case .anyOf(let formats): return formats.contains(where: \.isEpoch)
+        }
+    }
+
+    /// The instant a JSON value names, or nil when it does not fit this format. `now` places
+    /// times written without a year (the nearest such time not in the future).
+    public func timestamp(from value: JSONValue, zone: ZoneRules, now: Timestamp = .now) -> Timestamp? {
+        switch self {
+        case .anyOf(let formats):
+            for format in formats {
+                if let time = format.timestamp(from: value, zone: zone, now: now) { return time }
+            }
+            return nil
         case .epochSeconds:
             if let seconds = value.integerValue { return Timestamp(seconds: seconds) }
             if let seconds = value.doubleValue, seconds.isFinite, abs(seconds) < 1e13 {
@@ -49,7 +76,7 @@ public enum TimeFormat: Sendable, Equatable, CustomStringConvertible {
             return ISO8601Reader.timestamp(text, zone: zone)
         case .pattern(let pattern):
             guard let text = value.scalarText else { return nil }
-            return pattern.timestamp(text, zone: zone)
+            return pattern.timestamp(text, zone: zone, now: now)
         }
     }
 }
@@ -63,9 +90,11 @@ public struct TimePatternError: Error, Sendable, Equatable, CustomStringConverti
 
 /// A compiled date pattern in the common `yyyy-MM-dd HH:mm:ss` notation.
 ///
-/// Fields: `yyyy yy MM M MMM MMMM dd d HH H hh h mm m ss s S… a Z XXX`, text in single
+/// Fields: `yyyy yy MM M MMM MMMM dd d HH H hh h mm m ss s S… a Z XXX z`, text in single
 /// quotes is literal, a space matches any run of whitespace. Month names are read in English and
-/// Indonesian. Trailing seconds, fractions and offsets may be missing from the input.
+/// Indonesian; offsets also as Indonesia's zone words WIB, WITA and WIT. Trailing seconds,
+/// fractions and offsets may be missing from the input. A pattern without a year reads the
+/// nearest such time that is not in the future.
 public struct TimePattern: Sendable, Equatable {
     enum Token: Sendable, Equatable {
         case year4, year2, month, monthName, day, hour24, hour12, minute, second, fraction, meridiem, offset
@@ -81,6 +110,8 @@ public struct TimePattern: Sendable, Equatable {
     }
 
     let tokens: [Token]
+    /// Whether the pattern names the year; without one, the nearest past year is taken.
+    let hasYear: Bool
     /// The pattern as written.
     public let text: String
 
@@ -127,7 +158,7 @@ public struct TimePattern: Sendable, Equatable {
                 try field(.fraction, "fraction")
             case "a":
                 try field(.meridiem, "AM/PM marker")
-            case "Z", "X", "x":
+            case "Z", "X", "x", "z":
                 try field(.offset, "offset")
             case "'":
                 guard let close = bytes[(index + 1)...].firstIndex(of: UInt8(ascii: "'")) else {
@@ -147,18 +178,33 @@ public struct TimePattern: Sendable, Equatable {
             index += run
         }
         let has = { (name: String) in seen.contains(name) }
-        guard has("year"), has("month"), has("day") else {
-            throw TimePatternError(pattern: text, message: "a pattern needs a year, month and day")
+        guard has("month"), has("day") else {
+            throw TimePatternError(pattern: text, message: "a pattern needs a month and a day (and a year, unless the API leaves it out)")
         }
+        hasYear = has("year")
         if tokens.contains(.hour12) != tokens.contains(.meridiem) {
             throw TimePatternError(pattern: text, message: "a 12-hour clock (hh) needs an AM/PM marker (a) and the other way round")
         }
         self.tokens = tokens
     }
 
-    /// The instant named by `text`, read in `zone` unless the text carries an offset.
-    public func timestamp(_ text: String, zone: ZoneRules) -> Timestamp? {
-        var civil = CivilTime(year: 0, month: 1, day: 1)
+    /// The instant named by `text`, read in `zone` unless the text carries an offset; a text
+    /// without a year is placed in the latest year that does not put it after `now` (give or
+    /// take a day of clock and zone slack).
+    public func timestamp(_ text: String, zone: ZoneRules, now: Timestamp = .now) -> Timestamp? {
+        guard hasYear else {
+            let slack: Int64 = 86_400_000
+            let year = zone.civil(now).year
+            for candidate in [year + 1, year, year - 1] {
+                if let time = read(text, zone: zone, year: candidate), time.milliseconds <= now.milliseconds + slack { return time }
+            }
+            return nil
+        }
+        return read(text, zone: zone, year: nil)
+    }
+
+    private func read(_ text: String, zone: ZoneRules, year: Int?) -> Timestamp? {
+        var civil = CivilTime(year: year ?? 0, month: 1, day: 1)
         var offsetSeconds: Int?
         var pm: Bool?
         let bytes = Array(text.utf8)
@@ -326,6 +372,15 @@ struct TextCursor {
             return 0
         }
         let rest = bytes[index...]
+        // Indonesia's zone words, as couriers print them ("12:20 WIB").
+        for (word, seconds) in TextCursor.zoneWords where rest.count >= word.count
+            && zip(rest.prefix(word.count), word).allSatisfy({ ($0 | 0x20) == $1 }) {
+            let after = index + word.count
+            if after == bytes.count || !((bytes[after] | 0x20) >= 0x61 && (bytes[after] | 0x20) <= 0x7A) {
+                index = after
+                return seconds
+            }
+        }
         if rest.starts(with: Array("UTC".utf8)) || rest.starts(with: Array("GMT".utf8)) {
             index += 3
             if atEnd { return 0 }
@@ -361,6 +416,9 @@ struct TextCursor {
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") { index += 1 }
         return month
     }
+
+    /// WITA before WIT, so the longer word wins.
+    static let zoneWords: [([UInt8], Int)] = [(Array("wita".utf8), 8 * 3600), (Array("wib".utf8), 7 * 3600), (Array("wit".utf8), 9 * 3600)]
 
     static let monthNames: [String: Int] = {
         let names: [[String]] = [

@@ -46,6 +46,27 @@ public struct OrderUpdater: Sendable {
         public var created = false
         public var changed = false
         public var notifications = 0
+        /// The aggregator's shipment-level status newly contradicts the events (logged once
+        /// per shipment): the message to log.
+        public var dispute: String?
+        /// Event texts no status rule read, first seen now (courier code, text), for a log line.
+        public var newUnmatched: [(courier: String, text: String)] = []
+
+        public static func == (lhs: Effect, rhs: Effect) -> Bool {
+            lhs.created == rhs.created && lhs.changed == rhs.changed && lhs.notifications == rhs.notifications
+                && lhs.dispute == rhs.dispute && lhs.newUnmatched.map(\.courier) == rhs.newUnmatched.map(\.courier)
+                && lhs.newUnmatched.map(\.text) == rhs.newUnmatched.map(\.text)
+        }
+    }
+
+    /// lacak's code of the courier carrying an order's parcel, whose vocabulary reads its
+    /// events: what unmatched texts are counted under.
+    func vocabulary(of order: OrderRecord) -> String {
+        if let id = order.courierID, let courier = directory.couriers.first(where: { $0.id == id }),
+           let code = courier.vocabularyCode(forIntakeCode: order.courierCode) {
+            return code
+        }
+        return order.courierCode ?? order.courierID ?? "unknown"
     }
 
     // MARK: Intake
@@ -139,7 +160,8 @@ public struct OrderUpdater: Sendable {
         case .found(let report):
             order.lastChecked = now
             let known = try transaction.eventFingerprints(order.orderID)
-            let progress = ShipmentProgress(current: order.carrier, knownFingerprints: known, incoming: report.events)
+            let progress = ShipmentProgress(current: order.carrier, knownFingerprints: known, incoming: report.events,
+                                            evidence: report.evidence, now: now)
             try transaction.insertEvents(progress.newEvents, orderID: order.orderID, seenAt: now)
             if !progress.newEvents.isEmpty { order.lastEventAt = now }
             if let service = report.service { order.service = service }
@@ -147,9 +169,24 @@ public struct OrderUpdater: Sendable {
             deciding = progress.decidingEvent
             order.failures = 0
             order.lastError = nil
-            if wasFinal, order.carrier.status.isFinal { order.confirmations += 1 }
+            let disputed = progress.disputed && order.carrier.status == .delivered
+            if disputed, !order.disputed {
+                effect.dispute = "\(order.orderID) \(shipment.trackingNumber): the events say delivered, the shipment status says \"\(report.evidence?.text ?? "")\"; polling goes on until they agree"
+            }
+            order.disputed = disputed
+            // Final only when a confirmation poll found nothing newer and the aggregator agrees.
+            let confirmed = wasFinal && order.carrier.status.isFinal && !progress.foundNewer && !disputed
+            if confirmed { order.confirmations += 1 }
+            if !order.carrier.status.isFinal { order.confirmations = 0 }
             expireIfStalled(&order, now: now)
-            order.nextCheck = schedule.nextAfterSuccess(status: order.carrier.status, wasFinal: wasFinal, now: now, random: random)
+            order.nextCheck = schedule.nextAfterSuccess(status: order.carrier.status, wasFinal: confirmed, now: now, random: random)
+            if disputed, isStalled(order, now: now) { order.nextCheck = nil }
+            let courier = vocabulary(of: order)
+            for event in progress.newEvents where event.status == nil && !event.description.isEmpty {
+                if try transaction.countUnmatched(courier: courier, text: event.description, trackingNumber: shipment.trackingNumber, provider: order.courierID, at: now) {
+                    effect.newUnmatched.append((courier, event.description))
+                }
+            }
         case .notFound(let message):
             order.lastChecked = now
             if order.carrier.status == .pending { order.carrier.reason = .notFound }
@@ -221,10 +258,14 @@ public struct OrderUpdater: Sendable {
 
     /// Gives up on a shipment that has shown nothing new for `stall_after`.
     private func expireIfStalled(_ order: inout OrderRecord, now: Timestamp) {
-        guard !order.carrier.status.isFinal, order.carrier.status != .expired else { return }
-        let since = order.lastEventAt ?? order.createdAt
-        guard Double(now.milliseconds - since.milliseconds) / 1000 > stallAfter else { return }
+        guard !order.carrier.status.isFinal, order.carrier.status != .expired, isStalled(order, now: now) else { return }
         order.carrier = CarrierState(status: .expired, reason: .stalled, statusTime: now)
+    }
+
+    /// Whether nothing new has been seen of the shipment for `stall_after`.
+    private func isStalled(_ order: OrderRecord, now: Timestamp) -> Bool {
+        let since = order.lastEventAt ?? order.createdAt
+        return Double(now.milliseconds - since.milliseconds) / 1000 > stallAfter
     }
 
     /// Stores a status change and its notifications; returns how many notifications were queued.

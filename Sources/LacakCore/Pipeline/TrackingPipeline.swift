@@ -217,7 +217,7 @@ public final class TrackingPipeline: Sendable {
         var queriesByCode: [String: [TrackingQuery]] = [:]
         var codeOrder: [String] = []
         for shipment in shipments {
-            let query = TrackingQuery(trackingNumber: shipment.trackingNumber, courierCode: adapter.settings.apiCode(forIntakeCode: shipment.courierCode))
+            let query = TrackingQuery(trackingNumber: shipment.trackingNumber, intakeCode: shipment.courierCode, courier: adapter.settings)
             if byQuery[query] == nil {
                 let code = query.courierCode ?? ""
                 if queriesByCode[code] == nil { codeOrder.append(code) }
@@ -304,6 +304,10 @@ public final class TrackingPipeline: Sendable {
                     }
                 }
                 for (item, effect) in zip(items, effects) {
+                    if let dispute = effect.dispute { logger.notice("\(item.courierID): \(dispute)") }
+                    for unmatched in effect.newUnmatched {
+                        logger.notice("\(item.courierID): no status rule reads this \(unmatched.courier) text (see lacakd unmatched): \(unmatched.text)")
+                    }
                     var tally = summary.tallies[item.courierID] ?? CourierTally()
                     tally.polled += 1
                     tally.requests += item.requestCount

@@ -7,6 +7,9 @@ public enum NotificationKind: String, Sendable, CaseIterable, Codable {
     case readyForPickup = "ready_for_pickup"
     case shipmentProblem = "shipment_problem"
     case orderDelivered = "order_delivered"
+    /// "Order Delivered" was said, and a newer courier event shows the parcel still on its way:
+    /// lacak takes it back rather than staying silently wrong.
+    case deliveryCorrected = "delivery_corrected"
     case orderCancelled = "order_cancelled"
     case returnInProgress = "return_in_progress"
     case orderReturned = "order_returned"
@@ -33,6 +36,9 @@ public enum NotificationKind: String, Sendable, CaseIterable, Codable {
         }
         if new.view.buyer == .received {
             return old.view.buyer == .received ? nil : .orderDelivered
+        }
+        if old.view.buyer == .received {
+            return .deliveryCorrected
         }
         if new.carrier != old.carrier {
             switch new.carrier {

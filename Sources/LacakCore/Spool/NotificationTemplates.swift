@@ -110,6 +110,10 @@ enum BuiltInTemplates {
             return NotificationText(title: "Store Update: Order Delivered",
                                     buyer: "Your order {order_id} was delivered on {time}.",
                                     seller: "Order {order_id} was delivered to the buyer on {time}.")
+        case .deliveryCorrected:
+            return NotificationText(title: "Store Update: Delivery Status Corrected",
+                                    buyer: "Sorry: your order {order_id} has not been delivered yet, as we said earlier. {courier}'s latest update: {event}. We will tell you when it arrives.",
+                                    seller: "Correction: order {order_id} is not delivered after all; {courier}'s newer update says: {event}. The buyer has been told.")
         case .orderCancelled:
             return NotificationText(title: "Store Update: Order Cancelled",
                                     buyer: "Your order {order_id} has been cancelled.",
@@ -167,6 +171,10 @@ enum BuiltInTemplates {
             return NotificationText(title: "Store Update: Pesanan Diterima",
                                     buyer: "Pesanan {order_id} kamu telah diterima pada {time}.",
                                     seller: "Pesanan {order_id} telah diterima pembeli pada {time}.")
+        case .deliveryCorrected:
+            return NotificationText(title: "Store Update: Koreksi Status Pengiriman",
+                                    buyer: "Mohon maaf: pesanan {order_id} kamu ternyata belum diterima seperti yang kami kabarkan sebelumnya. Pembaruan terakhir dari {courier}: {event}. Kami akan mengabari saat pesanan tiba.",
+                                    seller: "Koreksi: pesanan {order_id} ternyata belum diterima; pembaruan terbaru dari {courier}: {event}. Pembeli sudah diberi tahu.")
         case .orderCancelled:
             return NotificationText(title: "Store Update: Pesanan Dibatalkan",
                                     buyer: "Pesanan {order_id} kamu telah dibatalkan.",

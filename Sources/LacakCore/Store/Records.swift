@@ -36,6 +36,9 @@ public struct OrderRecord: Sendable, Equatable {
     /// Bumped on every change; the snapshot file is current when `writtenVersion` matches.
     public var version: Int64
     public var writtenVersion: Int64
+    /// The aggregator's shipment-level status says "still moving" while the events say
+    /// delivered: delivered is shown but not final, and polling goes on.
+    public var disputed: Bool
 
     public init(orderID: String, shopStatus: ShopStatus, courierCode: String? = nil, courierID: String? = nil,
                 trackingNumber: String? = nil, now: Timestamp) {
@@ -61,6 +64,7 @@ public struct OrderRecord: Sendable, Equatable {
         self.dispatchAlertAt = nil
         self.version = 1
         self.writtenVersion = 0
+        self.disputed = false
     }
 
     /// The columns of `orders` in the order `init(row:)` and `values` use them: rows are read
@@ -69,7 +73,7 @@ public struct OrderRecord: Sendable, Equatable {
         "order_id", "shop_status", "courier_code", "courier_id", "courier_candidates", "tracking_number", "service",
         "carrier_status", "carrier_reason", "status_time", "buyer_status", "seller_status", "meta", "created_at",
         "updated_at", "last_event_at", "last_checked", "next_check", "confirmations", "failures", "last_error",
-        "ready_since", "dispatch_alert_at", "version", "written_version",
+        "ready_since", "dispatch_alert_at", "version", "written_version", "disputed",
     ]
 
     /// `SELECT` of every column in `columns` order.
@@ -104,6 +108,7 @@ public struct OrderRecord: Sendable, Equatable {
         dispatchAlertAt = (row[22] as Int64?).map(Timestamp.init(milliseconds:))
         version = row[23]
         writtenVersion = row[24]
+        disputed = row[25]
     }
 
     /// Every column's value in `columns` order.
@@ -113,7 +118,7 @@ public struct OrderRecord: Sendable, Equatable {
             trackingNumber, service, carrier.status.rawValue, carrier.reason?.rawValue, carrier.statusTime?.milliseconds,
             view.buyer.rawValue, view.seller.rawValue, meta, createdAt.milliseconds, updatedAt.milliseconds,
             lastEventAt?.milliseconds, lastChecked?.milliseconds, nextCheck?.milliseconds, confirmations, failures,
-            lastError, readySince?.milliseconds, dispatchAlertAt?.milliseconds, version, writtenVersion,
+            lastError, readySince?.milliseconds, dispatchAlertAt?.milliseconds, version, writtenVersion, disputed,
         ]
     }
 
@@ -150,6 +155,22 @@ public struct StatusChange: Sendable, Equatable {
         lhs.orderID == rhs.orderID && lhs.at == rhs.at && lhs.old?.carrier == rhs.old?.carrier && lhs.old?.view == rhs.old?.view
             && lhs.new.carrier == rhs.new.carrier && lhs.new.view == rhs.new.view && lhs.kind == rhs.kind && lhs.event == rhs.event
     }
+}
+
+/// An event text no status rule classified, as counted in state.
+public struct UnmatchedText: Sendable, Equatable {
+    /// lacak's courier code (`jnt`), or the provider id when the courier is not known.
+    public var courier: String
+    /// The folded text the count is kept under.
+    public var normalized: String
+    /// One text as the courier wrote it, and a tracking number it was seen on.
+    public var example: String
+    public var trackingNumber: String
+    /// The provider that answered with it last.
+    public var provider: String?
+    public var count: Int
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
 }
 
 /// A notification waiting in (or delivered from) the outbox.

@@ -163,6 +163,26 @@ public final class StateStore: Sendable {
                 CREATE INDEX outbox_pending ON outbox(id) WHERE delivered_at IS NULL;
                 """)
         }
+        // Shipment-level evidence and event texts no status rule reads.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE orders ADD COLUMN disputed INTEGER NOT NULL DEFAULT 0;
+
+                -- Event texts no status rule classified, per courier code, folded (digits and
+                -- bracketed names stripped) so one wording is one row.
+                CREATE TABLE unmatched_texts (
+                    courier TEXT NOT NULL,
+                    normalized TEXT NOT NULL,
+                    example TEXT NOT NULL,
+                    tracking_number TEXT NOT NULL,
+                    provider TEXT,
+                    count INTEGER NOT NULL,
+                    first_seen INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL,
+                    PRIMARY KEY (courier, normalized)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 }

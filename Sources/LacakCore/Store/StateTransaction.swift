@@ -170,6 +170,50 @@ public struct StateTransaction {
         }
     }
 
+    /// Most unmatched texts kept: past this, new wordings are not added (the known ones are
+    /// still counted), so a courier writing a new text per parcel cannot grow state forever.
+    public static let unmatchedLimit = 10_000
+
+    /// Counts one unmatched event text; true when it is a wording not seen before.
+    @discardableResult
+    public func countUnmatched(courier: String, text: String, trackingNumber: String, provider: String?, at time: Timestamp) throws -> Bool {
+        let normalized = UnmatchedTextFolding.fold(text)
+        guard !normalized.isEmpty else { return false }
+        let update = try db.cachedStatement(sql: "UPDATE unmatched_texts SET count = count + 1, last_seen = ?, provider = ? WHERE courier = ? AND normalized = ?")
+        try update.execute(arguments: [time.milliseconds, provider, courier, normalized])
+        if db.changesCount > 0 { return false }
+        let rows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unmatched_texts") ?? 0
+        guard rows < Self.unmatchedLimit else { return false }
+        let insert = try db.cachedStatement(sql: "INSERT INTO unmatched_texts (courier, normalized, example, tracking_number, provider, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, 1, ?, ?)")
+        try insert.execute(arguments: [courier, normalized, String(text.prefix(UnmatchedTextFolding.maxLength)), trackingNumber, provider, time.milliseconds, time.milliseconds])
+        return true
+    }
+
+    /// Unmatched texts, most frequent first (of one courier code, when given).
+    public func unmatchedTexts(courier: String? = nil, limit: Int = 1000) throws -> [UnmatchedText] {
+        var sql = "SELECT courier, normalized, example, tracking_number, provider, count, first_seen, last_seen FROM unmatched_texts"
+        var arguments: StatementArguments = []
+        if let courier {
+            sql += " WHERE courier = ?"
+            arguments += [courier]
+        }
+        sql += " ORDER BY count DESC, last_seen DESC, courier, normalized LIMIT ?"
+        arguments += [limit]
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            UnmatchedText(courier: row[0], normalized: row[1], example: row[2], trackingNumber: row[3], provider: row[4], count: row[5],
+                          firstSeen: Timestamp(milliseconds: row[6]), lastSeen: Timestamp(milliseconds: row[7]))
+        }
+    }
+
+    /// Unmatched wordings per courier code.
+    public func unmatchedCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT courier, COUNT(*) FROM unmatched_texts GROUP BY courier") {
+            counts[row[0]] = row[1]
+        }
+        return counts
+    }
+
     public func deleteEvents(_ orderID: String) throws {
         try db.execute(sql: "DELETE FROM events WHERE order_id = ?", arguments: [orderID])
     }

@@ -49,7 +49,10 @@ public struct StderrLogHandler: LogHandler {
             }
             line = JSONWriter(pretty: false).string(.object(JSONObject(fields)))
         case .text:
-            let suffix = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(redactor.current.redact("\($0.value)"))" }.joined(separator: " ")
+            // Couriers' messages and file names reach log lines: no control character may
+            // start a new journald line or drive a terminal.
+            let message = TerminalText.escaped(message)
+            let suffix = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(TerminalText.escaped(redactor.current.redact("\($0.value)")))" }.joined(separator: " ")
             if journald {
                 line = "<\(Self.syslogPriority(event.level))>\(message)\(suffix)"
             } else {

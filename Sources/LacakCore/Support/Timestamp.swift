@@ -169,6 +169,11 @@ public struct ZoneRules: Sendable, Hashable {
         return zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds)))
     }
 
+    /// The local wall-clock time in this zone at an instant.
+    public func civil(_ time: Timestamp) -> CivilTime {
+        CivilTime(localMilliseconds: time.milliseconds + Int64(offsetSeconds(atUTC: time.seconds)) * 1000)
+    }
+
     /// The UTC instant of a local wall-clock time in this zone.
     public func timestamp(local civil: CivilTime) -> Timestamp {
         let local = civil.localMilliseconds

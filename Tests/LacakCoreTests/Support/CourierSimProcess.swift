@@ -6,8 +6,9 @@ final class CourierSimProcess {
     let port: Int
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts the simulator; `scenarios` forces tracking numbers into scenarios.
-    init(speed: Double = 36_000, apiKey: String? = "test-key", scenarios: [String: String] = [:], extra: [String] = []) throws {
+    /// Starts the simulator; `scenarios` forces tracking numbers into scenarios (a name) or
+    /// scripted histories (`["texts": [...], "step_minutes": 60, "final": "delivered"]`).
+    init(speed: Double = 36_000, apiKey: String? = "test-key", scenarios: [String: Any] = [:], extra: [String] = []) throws {
         var arguments = ["--port", "0", "--speed", String(speed)] + extra
         if let apiKey { arguments += ["--api-key", apiKey] }
         var scenarioFile: TestDirectory?

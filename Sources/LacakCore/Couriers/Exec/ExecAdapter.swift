@@ -46,20 +46,21 @@ public struct ExecAdapter: CourierAdapter {
         } catch {
             return .failed(queries, error)
         }
-        var result = interpret(outcome, for: queries.map(\.trackingNumber))
+        var result = interpret(outcome, for: queries)
         let errorText = String(decoding: outcome.stderr, as: UTF8.self)
         result.notes = errorText.split(separator: "\n").prefix(20).map { "plugin stderr: " + redactor.redact(String($0)) }
         return result
     }
 
     /// Reads a plugin's stdout as if the run had ended well.
-    public func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
-        interpret(PluginProcess.Outcome(status: 0, signal: nil, stdout: response.body, stderr: [], timedOut: false, outputTooLarge: false), for: numbers)
+    public func interpret(_ response: HTTPResponse, for queries: [TrackingQuery]) -> BatchOutcome {
+        interpret(PluginProcess.Outcome(status: 0, signal: nil, stdout: response.body, stderr: [], timedOut: false, outputTooLarge: false), for: queries)
     }
 
     /// Reads a finished run into outcomes; pure, so tests call it directly.
-    func interpret(_ run: PluginProcess.Outcome, for numbers: [String]) -> BatchOutcome {
-        let queries = numbers.map { TrackingQuery(trackingNumber: $0) }
+    func interpret(_ run: PluginProcess.Outcome, for queries: [TrackingQuery]) -> BatchOutcome {
+        let numbers = queries.map(\.trackingNumber)
+        let vocabulary = queries.first?.vocabulary
         let program = (settings.command.first as NSString?)?.lastPathComponent ?? "plugin"
         if run.timedOut { return .failed(queries, .adapter("\(program) did not finish within \(settings.timeout)")) }
         if run.outputTooLarge { return .failed(queries, .adapter("\(program) wrote more than \(settings.maxResponseBytes) on stdout")) }
@@ -83,7 +84,7 @@ public struct ExecAdapter: CourierAdapter {
             guard let raw = entry["tracking_number"]?.scalarText, case .success(let number) = Identifiers.normalizeTrackingNumber(raw),
                   wanted.contains(number), results[number] == nil
             else { continue }
-            results[number] = readResult(entry)
+            results[number] = readResult(entry, vocabulary: vocabulary)
         }
         for number in numbers where results[number] == nil {
             results[number] = .failed(.badResponse("\(program) gave no result for this number"))
@@ -91,7 +92,7 @@ public struct ExecAdapter: CourierAdapter {
         return BatchOutcome(results: results)
     }
 
-    private func readResult(_ entry: JSONValue) -> TrackingOutcome {
+    private func readResult(_ entry: JSONValue, vocabulary: String?) -> TrackingOutcome {
         let message = entry["message"]?.scalarText.map(redactor.redact)
         switch entry["outcome"]?.stringValue {
         case "not_found":
@@ -116,7 +117,7 @@ public struct ExecAdapter: CourierAdapter {
                 guard let value = CarrierStatus(rawValue: name) else { return .failed(.badResponse("unknown status \"\(name)\"")) }
                 status = value
                 reason = raw["reason"]?.stringValue.flatMap(StatusReason.init(validating:))
-            } else if let classified = rules.classify(code: code, description: description) {
+            } else if let classified = rules.classify(code: code, description: description, courier: vocabulary) {
                 status = classified.status
                 reason = classified.reason
             }

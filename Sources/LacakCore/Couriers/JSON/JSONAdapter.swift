@@ -32,7 +32,7 @@ public struct JSONAdapter: CourierAdapter {
         }
         do {
             let response = try await client.send(request)
-            return interpret(response, for: queries.map(\.trackingNumber))
+            return interpret(response, for: queries)
         } catch {
             return .failed(queries, .transport(error.redacted(by: redactor)))
         }
@@ -105,8 +105,10 @@ public struct JSONAdapter: CourierAdapter {
     }
 
     /// Reads a response into outcomes for `numbers`; pure, so tests and benchmarks call it directly.
-    public func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
+    public func interpret(_ response: HTTPResponse, for queries: [TrackingQuery]) -> BatchOutcome {
         let mapping = dialect.response
+        let numbers = queries.map(\.trackingNumber)
+        let vocabulary = queries.first?.vocabulary
         let root: JSONValue?
         let syntaxError: JSONSyntaxError?
         if response.body.isEmpty {
@@ -122,8 +124,6 @@ public struct JSONAdapter: CourierAdapter {
             }
         }
         let message = root.flatMap { mapping.errorMessage?.first(in: $0)?.scalarText }.map(redactor.redact)
-
-        let queries = numbers.map { TrackingQuery(trackingNumber: $0) }
         if response.status == 429 || (response.status == 503 && response.header("Retry-After") != nil) {
             return .failed(queries, .rateLimited(retryAfter: response.header("Retry-After").flatMap { RetryAfter.seconds($0) }))
         }
@@ -173,7 +173,7 @@ public struct JSONAdapter: CourierAdapter {
                 results[number] = .notFound(message: message)
                 continue
             }
-            results[number] = readShipment(shipment)
+            results[number] = readShipment(shipment, vocabulary: vocabulary)
         }
         for number in numbers where results[number] == nil {
             results[number] = .failed(.badResponse("tracking number missing from the response"))
@@ -181,8 +181,9 @@ public struct JSONAdapter: CourierAdapter {
         return BatchOutcome(results: results)
     }
 
-    /// Reads one shipment object into a report.
-    func readShipment(_ shipment: JSONValue) -> TrackingOutcome {
+    /// Reads one shipment object into a report; `vocabulary` is lacak's code of the courier
+    /// that carries it, whose status rules apply.
+    func readShipment(_ shipment: JSONValue, vocabulary: String? = nil, now: Timestamp = .now) -> TrackingOutcome {
         let mapping = dialect.response
         var rawEvents = mapping.events.values(in: shipment)
         if !mapping.events.hasWildcard, rawEvents.count == 1, case .array(let elements) = rawEvents[0] {
@@ -193,7 +194,7 @@ public struct JSONAdapter: CourierAdapter {
         var skipped = 0
         var firstBadTime: String?
         for raw in rawEvents {
-            guard let time = eventTime(raw) else {
+            guard let time = eventTime(raw, now: now) else {
                 skipped += 1
                 if firstBadTime == nil { firstBadTime = timeText(raw) }
                 continue
@@ -201,7 +202,7 @@ public struct JSONAdapter: CourierAdapter {
             let description = mapping.eventDescription.first(in: raw)?.scalarText?.trimmingWhitespace() ?? ""
             let codes = mapping.eventCodes.compactMap { $0.first(in: raw)?.scalarText }.filter { !$0.isEmpty }
             let location = mapping.eventLocation?.first(in: raw)?.scalarText?.trimmingWhitespace()
-            let classified = rules.classify(codes: codes, description: description)
+            let classified = rules.classify(codes: codes, description: description, courier: vocabulary)
             events.append(TrackingEvent(time: time, description: description, code: codes.first,
                                         location: location?.isEmpty == true ? nil : location,
                                         status: classified?.status, reason: classified?.reason))
@@ -209,26 +210,52 @@ public struct JSONAdapter: CourierAdapter {
         if events.isEmpty, skipped > 0 {
             return .failed(.badResponse("no event time could be read with time_format \"\(mapping.timeFormat)\", e.g. \(firstBadTime ?? "nothing")"))
         }
-        if let path = mapping.shipmentStatus, !events.contains(where: { $0.status != nil }),
-           let code = path.first(in: shipment)?.scalarText, let classified = rules.classify(code: code, description: code),
-           let latest = events.indices.max(by: { TrackingEvent.chronological(events[$0], events[$1]) }) {
-            events[latest].status = classified.status
-            events[latest].reason = classified.reason
+        let evidence = shipmentEvidence(shipment, vocabulary: vocabulary)
+        if evidence?.status == .delivered, !events.contains(where: { $0.status == .delivered }),
+           let proof = proofOfDelivery(shipment, now: now) {
+            events.append(proof)
         }
         let service = mapping.service?.first(in: shipment)?.scalarText?.trimmingWhitespace()
-        return .found(TrackingReport(events: events, service: service?.isEmpty == true ? nil : service, skippedEvents: skipped))
+        return .found(TrackingReport(events: events, service: service?.isEmpty == true ? nil : service, skippedEvents: skipped, evidence: evidence))
     }
 
-    private func eventTime(_ event: JSONValue) -> Timestamp? {
+    /// The aggregator's verdict on the whole shipment: its `delivered` flag, else its
+    /// shipment-level status text through `shipment_statuses` (or the `code` rules).
+    func shipmentEvidence(_ shipment: JSONValue, vocabulary: String?) -> ShipmentEvidence? {
+        let mapping = dialect.response
+        let text = mapping.shipmentStatus?.first(in: shipment)?.scalarText?.trimmingWhitespace()
+        if let flag = mapping.deliveredFlag?.first(in: shipment), flag == .bool(true) || flag.scalarText?.lowercased() == "true" {
+            return ShipmentEvidence(text: text ?? "delivered", status: .delivered)
+        }
+        guard let text, !text.isEmpty else { return nil }
+        let status = mapping.shipmentStatuses[text.uppercased()] ?? rules.classify(code: text, description: text, courier: vocabulary)?.status
+        return ShipmentEvidence(text: text, status: status)
+    }
+
+    /// A delivered event made from the proof of delivery the aggregator gives beside its
+    /// events (RajaOngkir's `delivery_status`), when no event says delivered in words.
+    func proofOfDelivery(_ shipment: JSONValue, now: Timestamp) -> TrackingEvent? {
+        let mapping = dialect.response
+        guard let datePath = mapping.podDate, let date = datePath.first(in: shipment)?.scalarText?.trimmingWhitespace(), !date.isEmpty else { return nil }
+        let clock = mapping.podTime?.first(in: shipment)?.scalarText?.trimmingWhitespace() ?? ""
+        guard let time = mapping.timeFormat.timestamp(from: .string(clock.isEmpty ? date : date + " " + clock), zone: zone, now: now)
+            ?? mapping.timeFormat.timestamp(from: .string(date + " 00:00"), zone: zone, now: now)
+        else { return nil }
+        let receiver = mapping.podReceiver?.first(in: shipment)?.scalarText?.trimmingWhitespace()
+        let description = receiver.map { $0.isEmpty ? "Delivered (proof of delivery)" : "Delivered to \($0) (proof of delivery)" } ?? "Delivered (proof of delivery)"
+        return TrackingEvent(time: time, description: description, code: "POD", status: .delivered)
+    }
+
+    private func eventTime(_ event: JSONValue, now: Timestamp) -> Timestamp? {
         let mapping = dialect.response
         if let datePath = mapping.eventDate {
             guard let date = datePath.first(in: event)?.scalarText else { return nil }
             let clock = mapping.eventTime.first(in: event)?.scalarText ?? ""
             let combined = clock.isEmpty ? date : date + " " + clock
-            return mapping.timeFormat.timestamp(from: .string(combined), zone: zone)
+            return mapping.timeFormat.timestamp(from: .string(combined), zone: zone, now: now)
         }
         guard let value = mapping.eventTime.first(in: event) else { return nil }
-        return mapping.timeFormat.timestamp(from: value, zone: zone)
+        return mapping.timeFormat.timestamp(from: value, zone: zone, now: now)
     }
 
     private func timeText(_ event: JSONValue) -> String {

@@ -144,9 +144,18 @@ public struct JSONResponseSettings: Sendable, Decodable {
     public var timeFormat: TimeFormat
     /// Path (inside a shipment) to the courier's service name (REG, YES…).
     public var service: JSONPath?
-    /// Path (inside a shipment) to a shipment-level status code, matched by `code` rules when no
-    /// event carries a status.
+    /// Path (inside a shipment) to the aggregator's shipment-level status (`summary.status`):
+    /// evidence that confirms or contradicts what the events say.
     public var shipmentStatus: JSONPath?
+    /// What each shipment-level status text means (matched ignoring case); texts not listed
+    /// are matched by `code` rules.
+    public var shipmentStatuses: [String: CarrierStatus]
+    /// Path (inside a shipment) to a true/false "delivered" flag (RajaOngkir's `delivered`).
+    public var deliveredFlag: JSONPath?
+    /// Paths (inside a shipment) to the proof of delivery: who received it, and when.
+    public var podReceiver: JSONPath?
+    public var podDate: JSONPath?
+    public var podTime: JSONPath?
     /// Path (from the root) to the courier's error message, for logs.
     public var errorMessage: JSONPath?
     /// How the API says "no such tracking number".
@@ -212,6 +221,11 @@ public struct JSONResponseSettings: Sendable, Decodable {
         case timeFormat = "time_format"
         case service
         case shipmentStatus = "shipment_status"
+        case shipmentStatuses = "shipment_statuses"
+        case deliveredFlag = "delivered"
+        case podReceiver = "pod_receiver"
+        case podDate = "pod_date"
+        case podTime = "pod_time"
         case errorMessage = "error_message"
         case notFound = "not_found"
         case unauthorized
@@ -243,15 +257,33 @@ public struct JSONResponseSettings: Sendable, Decodable {
             do { eventCodes = try list.map { (text: String) throws(JSONPathError) -> JSONPath in try JSONPath(text) } } catch { throw container.invalid(.eventCode, error.message) }
         }
         eventLocation = try path(.eventLocation)
-        let format = try container.decodeIfPresent(String.self, forKey: .timeFormat) ?? "iso8601"
+        let formats: [String]
+        if let single = try? container.decodeIfPresent(String.self, forKey: .timeFormat) {
+            formats = [single]
+        } else {
+            formats = try container.decodeIfPresent([String].self, forKey: .timeFormat) ?? ["iso8601"]
+        }
         do {
-            timeFormat = try TimeFormat(format)
+            timeFormat = try TimeFormat(formats)
         } catch {
             throw container.invalid(.timeFormat, error.description)
         }
-        if eventDate != nil, case .epochSeconds = timeFormat { throw container.invalid(.eventDate, "a separate date field needs a text time_format") }
+        if eventDate != nil, timeFormat.isEpoch { throw container.invalid(.eventDate, "a separate date field needs a text time_format") }
         service = try path(.service)
         shipmentStatus = try path(.shipmentStatus)
+        var statuses: [String: CarrierStatus] = [:]
+        for (text, name) in try container.decodeIfPresent([String: String].self, forKey: .shipmentStatuses) ?? [:] {
+            guard let status = CarrierStatus(rawValue: name) else {
+                throw container.invalid(.shipmentStatuses, "'\(name)' (for \"\(text)\") is not a carrier status; use one of \(CarrierStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            statuses[text.uppercased()] = status
+        }
+        shipmentStatuses = statuses
+        if !statuses.isEmpty, shipmentStatus == nil { throw container.invalid(.shipmentStatuses, "needs `shipment_status`, the path of the text it maps") }
+        deliveredFlag = try path(.deliveredFlag)
+        podReceiver = try path(.podReceiver)
+        podDate = try path(.podDate)
+        podTime = try path(.podTime)
         errorMessage = try path(.errorMessage)
         notFound = try container.decodeIfPresent(ResponseMatch.self, forKey: .notFound)
         unauthorized = try container.decodeIfPresent(ResponseMatch.self, forKey: .unauthorized)

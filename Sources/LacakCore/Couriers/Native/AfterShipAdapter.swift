@@ -47,7 +47,8 @@ public struct AfterShipAdapter: CourierAdapter {
         return BatchOutcome(results: results, requests: requests)
     }
 
-    public func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
+    public func interpret(_ response: HTTPResponse, for queries: [TrackingQuery]) -> BatchOutcome {
+        let numbers = queries.map(\.trackingNumber)
         guard let body = try? JSONParser().parse(response.body) else {
             return .failed(numbers.map { TrackingQuery(trackingNumber: $0) }, .badResponse("body is not JSON"))
         }

@@ -67,7 +67,8 @@ public struct SeventeenTrackAdapter: CourierAdapter {
         }
     }
 
-    public func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
+    public func interpret(_ response: HTTPResponse, for queries: [TrackingQuery]) -> BatchOutcome {
+        let numbers = queries.map(\.trackingNumber)
         guard let body = try? JSONParser().parse(response.body) else {
             return .failed(numbers.map { TrackingQuery(trackingNumber: $0) }, .badResponse("body is not JSON"))
         }

@@ -90,6 +90,102 @@ struct PresetLibrary {
     }
 }
 
+extension PresetLibrary {
+    /// A status vocabulary: how one courier words its scans, as a list of status rules in
+    /// `couriers/vocabulary/<name>.toml`, shared by every aggregator preset that carries the
+    /// courier's texts (Binderbyte, RajaOngkir and Komerce all pass J&T's words through).
+    struct Vocabulary {
+        let name: String
+        let path: String
+        /// The rules, each scoped to the file's `couriers` unless it names its own.
+        let rules: [JSONValue]
+    }
+
+    /// The keys a vocabulary file may hold.
+    private struct VocabularyFile: Decodable {
+        var couriers: [String]?
+        var statusRules: [StatusRuleSettings]
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case name, couriers
+            case statusRules = "status_rule"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            _ = try container.decodeIfPresent(String.self, forKey: .name)
+            couriers = try container.decodeIfPresent([String].self, forKey: .couriers)
+            statusRules = try container.decodeIfPresent([StatusRuleSettings].self, forKey: .statusRules) ?? []
+        }
+    }
+
+    /// Loads and checks vocabulary `name`; errors name the vocabulary file, line and key.
+    func vocabulary(_ name: String) throws(PresetError) -> Vocabulary {
+        guard Identifiers.isValidCourierID(name) else { throw .notFound(name) }
+        for directory in directories {
+            let path = directory + "/couriers/vocabulary/" + name + ".toml"
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw .invalid(ConfigError(file: path, message: "the file is not valid UTF-8"))
+            }
+            let tree: JSONValue
+            do {
+                tree = try TOMLReader.tree(text, file: path)
+            } catch {
+                throw .invalid(error)
+            }
+            let file: VocabularyFile
+            do {
+                file = try JSONDecoder().decode(VocabularyFile.self, from: Data(JSONWriter(pretty: false).bytes(tree)))
+            } catch let error as DecodingError {
+                throw .invalid(ConfigLoader.configError(error, file: path, lines: TOMLLineIndex(source: text), tree: tree))
+            } catch {
+                throw .invalid(ConfigError(file: path, message: "\(error)"))
+            }
+            let scope = file.couriers.map { JSONValue.array($0.map { .string($0.lowercased()) }) }
+            let rules: [JSONValue] = (tree["status_rule"]?.arrayValue ?? []).map { rule in
+                guard let scope, case .object(var members) = rule, members["couriers"] == nil else { return rule }
+                members.members.append(("couriers", scope))
+                return .object(members)
+            }
+            return Vocabulary(name: name, path: path, rules: rules)
+        }
+        throw .notFound(name)
+    }
+
+    /// The courier table with its `vocabularies` list replaced by their rules, after the
+    /// table's own (the user's first, then the preset's).
+    func expandVocabularies(_ table: JSONValue, file: String, lines: TOMLLineIndex, index: Int) throws(ConfigError) -> JSONValue {
+        guard case .object(var members) = table, let listValue = members["vocabularies"] else { return table }
+        let keyPath = ["courier[\(index)]", "vocabularies"]
+        guard let list = listValue.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+            throw ConfigError(file: file, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."), message: "expected a list of vocabulary names")
+        }
+        var rules = members["status_rule"]?.arrayValue ?? []
+        for name in list.compactMap(\.stringValue) {
+            do {
+                rules += try vocabulary(name).rules
+            } catch {
+                switch error {
+                case .notFound:
+                    throw ConfigError(file: file, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."),
+                                      message: "no vocabulary '\(name)' in \(directories.map { $0 + "/couriers/vocabulary" }.joined(separator: ", "))")
+                case .invalid(let problem):
+                    throw problem
+                }
+            }
+        }
+        members.members.removeAll { $0.key == "vocabularies" }
+        if let position = members.members.firstIndex(where: { $0.key == "status_rule" }) {
+            members.members[position].value = .array(rules)
+        } else {
+            members.members.append(("status_rule", .array(rules)))
+        }
+        return .object(members)
+    }
+}
+
 /// A preset that cannot be used.
 enum PresetError: Error {
     case notFound(String)
