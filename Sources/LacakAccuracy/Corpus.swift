@@ -129,17 +129,53 @@ package struct CorpusScorer: Sendable {
 
     /// Replays a history one scan per poll; the status after the last one.
     package func replay(_ texts: [String], courier: String) -> CarrierState {
+        replaySteps(texts, courier: courier).last ?? CarrierState()
+    }
+
+    /// Replays a history one scan per poll, as the courier's answer grows: the status after
+    /// each poll.
+    package func replaySteps(_ texts: [String], courier: String) -> [CarrierState] {
         var state = CarrierState()
         var known: Set<String> = []
+        var states: [CarrierState] = []
         for end in texts.indices {
             let number = "LACAK0000001"
             let query = TrackingQuery(trackingNumber: number, courierCode: courier, vocabulary: courier)
-            guard case .found(let report) = adapter.interpret(HTTPResponse(status: 200, body: answer(Array(texts[...end]), number: number)), for: [query]).results[number] else { continue }
-            let progress = ShipmentProgress(current: state, knownFingerprints: known, incoming: report.events, evidence: report.evidence)
-            known.formUnion(progress.newEvents.map(\.fingerprint))
-            state = progress.state
+            if case .found(let report) = adapter.interpret(HTTPResponse(status: 200, body: answer(Array(texts[...end]), number: number)), for: [query]).results[number] {
+                let progress = ShipmentProgress(current: state, knownFingerprints: known, incoming: report.events, evidence: report.evidence)
+                known.formUnion(progress.newEvents.map(\.fingerprint))
+                state = progress.state
+            }
+            states.append(state)
         }
-        return state
+        return states
+    }
+
+    /// The notifications a shop's order would get as its shipment passes through `states`
+    /// (Ready to Ship before the first scan), one poll each.
+    package static func notifications(_ states: [CarrierState]) -> [NotificationKind] {
+        var old = (carrier: CarrierStatus.pending, view: OrderView.derive(shop: .awaitingCollection, carrier: .pending, hasTracking: true))
+        var kinds: [NotificationKind] = []
+        for state in states {
+            let new = (carrier: state.status, view: OrderView.derive(shop: .awaitingCollection, carrier: state.status, hasTracking: true))
+            if new.carrier != old.carrier || new.view != old.view, let kind = NotificationKind.forChange(from: old, to: new) {
+                kinds.append(kind)
+            }
+            old = new
+        }
+        return kinds
+    }
+
+    /// The states a history's hand labels give, one scan per poll, as a person reads them.
+    package static func labelledSteps(_ statuses: [CarrierStatus?]) -> [CarrierState] {
+        var state = CarrierState()
+        var states: [CarrierState] = []
+        for (index, status) in statuses.enumerated() {
+            let event = TrackingEvent(time: Timestamp(seconds: 1_790_000_000 + Int64(index) * 3600), description: "scan \(index)", status: status)
+            state = ShipmentProgress(current: state, knownFingerprints: [], incoming: [event]).state
+            states.append(state)
+        }
+        return states
     }
 
     /// Whether reading `got` for a text labelled `label` is a dangerous miss: not delivered read

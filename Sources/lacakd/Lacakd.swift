@@ -35,7 +35,10 @@ struct Lacakd: AsyncParsableCommand {
     @Option(name: .long, help: "With --check: summary format, text or json.")
     var output: CheckRunner.OutputFormat = .text
 
-    func validate() throws {
+    // The mode checks live in run(), not validate(): this command's options are parsed from
+    // the whole command line, so `lacakd unmatched --courier jnt` reaches it too, and
+    // `unmatched` reads them through @ParentCommand.
+    func checkModeOptions() throws {
         if (courier == nil) != (tracking == nil) {
             throw ValidationError("--courier and --tracking go together")
         }
@@ -45,6 +48,7 @@ struct Lacakd: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try checkModeOptions()
         guard check else {
             try await DaemonRunner.run(common)
             return

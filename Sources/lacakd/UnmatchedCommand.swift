@@ -9,27 +9,26 @@ struct UnmatchedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unmatched",
         abstract: "List courier event texts that no status rule classifies, most frequent first.",
-        discussion: "Reads the state directory of --config directly, so it works with or without the daemon. Texts are counted per courier code, folded (case, digits as #, bracketed names as […]); each row shows one text as the courier wrote it and a tracking number it was seen on."
+        discussion: "Reads the state directory of --config directly, so it works with or without the daemon. Texts are counted per courier code, folded (case, digits as #, bracketed names as […]); each row shows one text as the courier wrote it and a tracking number it was seen on.\n\n  --courier CODE    only this courier code (jnt, sicepat…)\n  --output FORMAT   text (default) or json"
     )
-
-    /// How the list is printed.
-    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-        case text, json
-    }
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "Only this courier code (jnt, sicepat…).")
-    var courier: String?
+    /// `--courier CODE` (only this courier code) and `--output text|json` are lacakd's own
+    /// options, read from it: they share their names with `--check`'s.
+    @ParentCommand var root: Lacakd
 
     @Option(name: .long, help: "At most this many rows.")
     var limit: Int = 100
 
-    @Option(name: .long, help: "text or json.")
-    var output: OutputFormat = .text
+    var courier: String? { root.courier }
+    var output: CheckRunner.OutputFormat { root.output }
 
     func validate() throws {
         guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 10000") }
+        if root.check || root.all || root.tracking != nil {
+            throw ValidationError("--check, --all and --tracking do not apply to unmatched")
+        }
     }
 
     func run() async throws {

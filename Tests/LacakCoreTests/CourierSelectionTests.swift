@@ -112,3 +112,29 @@ import Testing
         #expect(try (1...2).allSatisfy { try order(pipeline, "Q-\($0)").carrier.status != .pending })
     }
 }
+
+@Suite struct GlobalProviderCodeTests {
+    func courier(_ preset: String) throws -> CourierSettings {
+        try ConfigLoader(environment: TestConfig.environment).load(text: TestConfig.daemon(root: "/tmp/codes")
+            + TestConfig.courier(preset: preset, endpoint: "http://127.0.0.1:9"), path: "/tmp/codes/lacak.toml").couriers[0]
+    }
+
+    @Test func easyPostServesItsCarriersWithTheirOwnNames() throws {
+        let easypost = try courier("easypost")
+        let directory = CourierDirectory(couriers: [easypost])
+        #expect(directory.resolve("fedex")?.id == "easypost", "an order naming fedex finds EasyPost")
+        let adapter = try JSONAdapter(settings: easypost, defaultZone: .utc)
+        let request = try adapter.makeRequest(for: [TrackingQuery(trackingNumber: "1Z999", intakeCode: "fedex", courier: easypost)])
+        #expect(String(decoding: request.body ?? [], as: UTF8.self).contains(#""carrier": "FedEx""#), "not the default carrier")
+        let plain = try adapter.makeRequest(for: [TrackingQuery(trackingNumber: "9400", intakeCode: nil, courier: easypost)])
+        #expect(String(decoding: plain.body ?? [], as: UTF8.self).contains(#""carrier": "USPS""#))
+    }
+
+    @Test func afterShipServesIndonesianCouriersByTheirSlugs() throws {
+        let aftership = try courier("aftership")
+        #expect(CourierDirectory(couriers: [aftership]).resolve("jnt")?.id == "aftership")
+        #expect(aftership.apiCode(forIntakeCode: "jnt") == "jtexpress-id")
+        #expect(aftership.apiCode(forIntakeCode: "ninja") == "ninjavan-id")
+        #expect(aftership.vocabularyCode(forIntakeCode: "ninja") == "ninja")
+    }
+}

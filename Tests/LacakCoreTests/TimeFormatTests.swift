@@ -81,3 +81,49 @@ import Testing
         #expect(RetryAfter.seconds("soon", now: now) == nil)
     }
 }
+
+@Suite struct YearlessTimeTests {
+    let jakarta = ZoneRules(identifier: "Asia/Jakarta")!
+
+    func at(_ text: String) -> Timestamp {
+        ISO8601Reader.timestamp(text, zone: .utc)!
+    }
+
+    @Test func binderbytesYearlessDatesWithZoneWords() throws {
+        let pattern = try TimePattern("d MMM HH:mm z")
+        let now = at("2026-12-01T10:00:00Z")
+        #expect(pattern.timestamp("17 Mei 12:20 WIB", zone: jakarta, now: now) == at("2026-05-17T05:20:00Z"))
+        #expect(pattern.timestamp("17 Mei 12:20 WITA", zone: jakarta, now: now) == at("2026-05-17T04:20:00Z"))
+        #expect(pattern.timestamp("17 Mei 12:20 WIT", zone: jakarta, now: now) == at("2026-05-17T03:20:00Z"))
+        // The nearest such date not in the future: in January, December is last year's.
+        #expect(pattern.timestamp("31 Des 23:00 WIB", zone: jakarta, now: at("2027-01-02T00:00:00Z")) == at("2026-12-31T16:00:00Z"))
+        // A day of slack for clocks and zones: "today, a little later" stays this year.
+        #expect(pattern.timestamp("1 Des 18:00 WIB", zone: jakarta, now: now) == at("2026-12-01T11:00:00Z"))
+        #expect(pattern.timestamp("30 Feb 10:00 WIB", zone: jakarta, now: now) == nil)
+        #expect(pattern.timestamp("17 Mei 12:20 WIBX", zone: jakarta, now: now) == nil)
+    }
+
+    @Test func aListOfFormatsIsTriedInOrder() throws {
+        let format = try TimeFormat(["yyyy-MM-dd HH:mm:ss", "d MMM HH:mm z"])
+        let now = at("2026-12-01T10:00:00Z")
+        #expect(format.timestamp(from: .string("2026-05-17 12:20:00"), zone: jakarta, now: now) == at("2026-05-17T05:20:00Z"))
+        #expect(format.timestamp(from: .string("17 Mei 12:20 WIB"), zone: jakarta, now: now) == at("2026-05-17T05:20:00Z"))
+        #expect(format.description == "yyyy-MM-dd HH:mm:ss\" or \"d MMM HH:mm z")
+        #expect(throws: TimePatternError.self) { try TimeFormat([String]()) }
+    }
+
+    @Test func theBinderbytePresetReadsAYearlessAnswer() throws {
+        let config = try ConfigLoader(environment: TestConfig.environment).load(text: TestConfig.daemon(root: "/tmp/yearless")
+            + TestConfig.courier(preset: "binderbyte", endpoint: "http://127.0.0.1:9"), path: "/tmp/yearless/lacak.toml")
+        let adapter = try JSONAdapter(settings: config.couriers[0], defaultZone: config.daemon.timeZone)
+        let body = #"{"status": 200, "data": {"summary": {"awb": "TKP01", "status": "DELIVERED"}, "history": [{"date": "17 Mei 12:20 WIB", "desc": "Yay, pesanan sudah sampai dan diterima oleh Agung Prasetyo; Penerima asli [KURIR: ANTERAJA]"}, {"date": "15 Mei 17:41 WIB", "desc": "Pesanan sudah di-pickup oleh kurir. [KURIR: ANTERAJA]"}]}}"#
+        let outcome = adapter.readShipment(try JSONParser().parse(Array(body.utf8))["data"]!, vocabulary: "anteraja", now: at("2026-12-01T10:00:00Z"))
+        guard case .found(let report) = outcome else {
+            Issue.record("not read: \(outcome)")
+            return
+        }
+        #expect(report.events.map(\.time) == [at("2026-05-17T05:20:00Z"), at("2026-05-15T10:41:00Z")])
+        #expect(report.events.map(\.status) == [.delivered, .inTransit])
+        #expect(report.evidence == ShipmentEvidence(text: "DELIVERED", status: .delivered))
+    }
+}
