@@ -102,7 +102,7 @@ let package = Package(
 
 /// libFuzzer targets, one per parser (Fuzz/<name>/main.swift), only when `LACAK_FUZZ` is set:
 /// they need `--sanitize=fuzzer`, which provides their `main` (see tools/fuzz.sh).
-let fuzzTargets = ["FuzzConfig", "FuzzMapping", "FuzzSeventeenTrack", "FuzzAfterShip", "FuzzExecPlugin", "FuzzIntake", "FuzzDetect"]
+let fuzzTargets = ["FuzzConfig", "FuzzMapping", "FuzzSeventeenTrack", "FuzzAfterShip", "FuzzExecPlugin", "FuzzIntake", "FuzzDetect", "FuzzTime"]
 if Context.environment["LACAK_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzSupport", dependencies: ["LacakCore"], path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings))
     for name in fuzzTargets {

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-targets=(FuzzConfig FuzzMapping FuzzSeventeenTrack FuzzAfterShip FuzzExecPlugin FuzzIntake FuzzDetect)
+targets=(FuzzConfig FuzzMapping FuzzSeventeenTrack FuzzAfterShip FuzzExecPlugin FuzzIntake FuzzDetect FuzzTime)
 if [ -n "${FUZZ_TARGETS:-}" ]; then read -r -a targets <<< "$FUZZ_TARGETS"; fi
 scratch=.build-fuzz
 export LACAK_FUZZ=1

@@ -62,7 +62,8 @@ struct CourierSim: AsyncParsableCommand {
     func run() async throws {
         // Compressed time runs ahead of the real clock; starting it far enough behind keeps every
         // reported scan in the past, as a real courier's are.
-        let book = ShipmentBook(speed: speed, simulatedStart: Date().timeIntervalSince1970 - speed * runFor)
+        // lacak reads no event dated before 1970; the simulation starts in 1990 at the earliest.
+        let book = ShipmentBook(speed: speed, simulatedStart: max(631_152_000, Date().timeIntervalSince1970 - speed * runFor))
         if let shipments {
             let data = try Data(contentsOf: URL(fileURLWithPath: shipments))
             guard let table = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {

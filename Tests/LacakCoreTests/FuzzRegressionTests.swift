@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func everyTargetHasSeeds() {
-        for target in ["FuzzConfig", "FuzzMapping", "FuzzSeventeenTrack", "FuzzAfterShip", "FuzzExecPlugin", "FuzzIntake", "FuzzDetect"] {
+        for target in ["FuzzConfig", "FuzzMapping", "FuzzSeventeenTrack", "FuzzAfterShip", "FuzzExecPlugin", "FuzzIntake", "FuzzDetect", "FuzzTime"] {
             #expect(Self.inputs(target).count >= 2, "\(target) has too few seeds")
         }
     }
@@ -91,6 +91,36 @@ import Testing
             let result = detector.detect(String(decoding: input.bytes.prefix(4096), as: UTF8.self))
             if input.name.contains("-valid-") {
                 #expect(!result.candidates.isEmpty, "\(input.name) was not recognised")
+            }
+        }
+    }
+
+    /// Extreme times through `Retry-After`, every time format and the timestamp arithmetic:
+    /// no trap, and what comes out stays within the years 1 to 9999 (events: 1970 to 9999).
+    @Test func timeInputs() throws {
+        let zone = ZoneRules(identifier: "Asia/Jakarta")!
+        let formats = try ["iso8601", "epoch", "epoch_ms", "yyyy-MM-dd HH:mm:ss", "d MMM HH:mm z"].map { try TimeFormat($0) }
+        for input in Self.inputs("FuzzTime") {
+            let text = String(decoding: input.bytes, as: UTF8.self)
+            if let wait = RetryAfter.seconds(text) {
+                #expect(wait >= 0 && wait <= RetryAfter.longest, "\(input.name)")
+            }
+            var values: [JSONValue] = [.string(text)]
+            if let number = Double(text) { values.append(.double(number)) }
+            if let number = Int64(text) { values.append(.integer(number)) }
+            for format in formats {
+                for value in values {
+                    if let time = format.timestamp(from: value, zone: zone) {
+                        #expect(Timestamp.eventRange.contains(time), "\(input.name) as \(format)")
+                        #expect(time.iso8601(in: zone).first?.isNumber == true)
+                    }
+                }
+            }
+            if let number = Int64(text) {
+                for time in [Timestamp(seconds: number), Timestamp(milliseconds: number), Timestamp.now.adding(seconds: Double(number))] {
+                    #expect(time >= Timestamp.earliest && time <= Timestamp.latest)
+                    #expect(time.iso8601(in: .utc).count >= 20)
+                }
             }
         }
     }

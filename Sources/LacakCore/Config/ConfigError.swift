@@ -65,6 +65,50 @@ extension KeyedDecodingContainer {
     func invalid(_ key: Key, _ message: String) -> DecodingError {
         DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: message)
     }
+
+    /// The duration at `key`, or `fallback`; outside `range` (seconds) it is an error that names
+    /// the range, so no later arithmetic on it can overflow.
+    func duration(_ key: Key, default fallback: ConfigDuration, in range: ClosedRange<Double>) throws -> ConfigDuration {
+        let value = try decodeIfPresent(ConfigDuration.self, forKey: key) ?? fallback
+        guard range.contains(value.seconds) else {
+            throw invalid(key, "must be between \(ConfigDuration(seconds: range.lowerBound)) and \(ConfigDuration(seconds: range.upperBound)) (found \(value))")
+        }
+        return value
+    }
+
+    /// The size at `key`, or `fallback`, within `range` bytes.
+    func size(_ key: Key, default fallback: ConfigByteSize, in range: ClosedRange<Int>) throws -> ConfigByteSize {
+        let value = try decodeIfPresent(ConfigByteSize.self, forKey: key) ?? fallback
+        guard range.contains(value.bytes) else {
+            throw invalid(key, "must be between \(ConfigByteSize(bytes: range.lowerBound)) and \(ConfigByteSize(bytes: range.upperBound)) (found \(value))")
+        }
+        return value
+    }
+
+    /// The whole number at `key`, or `fallback`, within `range`.
+    func count(_ key: Key, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+        let value = try decodeIfPresent(Int.self, forKey: key) ?? fallback
+        guard range.contains(value) else { throw invalid(key, "must be between \(range.lowerBound) and \(range.upperBound)") }
+        return value
+    }
+}
+
+/// The ranges of the config's durations, sizes and counts (the README's configuration reference
+/// lists them); every value from the file is checked against its range when it is read.
+enum ConfigRange {
+    static let day = 86_400.0
+    static let retryInitial = 1.0...day
+    static let retryMax = 1.0...(7 * day)
+    static let stallAfter = 60.0...(365 * day)
+    static let dispatchDeadline = 1.0...(365 * day)
+    static let shutdownTimeout = 0.0...600
+    static let intakeRescan = 0.1...day
+    static let pollInterval = 1.0...(30 * day)
+    static let connectTimeout = 0.05...300
+    static let timeout = 0.05...600
+    static let intakeFileSize = 1024...(1 << 30)
+    static let responseSize = 1024...(256 << 20)
+    static let burst = 1...10_000
 }
 
 /// Levenshtein distance, for "did you mean" suggestions on short config keys.

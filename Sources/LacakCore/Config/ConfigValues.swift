@@ -8,6 +8,9 @@ public struct ConfigDuration: Sendable, Hashable, Decodable, CustomStringConvert
     }
 
     public static func minutes(_ value: Double) -> ConfigDuration { ConfigDuration(seconds: value * 60) }
+
+    /// No duration in a config is longer (each key has a tighter range besides): ten years.
+    static let longest = 10 * 365 * 86_400.0
     public static func hours(_ value: Double) -> ConfigDuration { ConfigDuration(seconds: value * 3600) }
 
     public init(from decoder: any Decoder) throws {
@@ -15,6 +18,9 @@ public struct ConfigDuration: Sendable, Hashable, Decodable, CustomStringConvert
         if let number = try? container.decode(Double.self) {
             guard number >= 0, number.isFinite else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "a duration cannot be negative")
+            }
+            guard number <= Self.longest else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a duration cannot be longer than 10 years")
             }
             seconds = number
             return
@@ -24,6 +30,9 @@ public struct ConfigDuration: Sendable, Hashable, Decodable, CustomStringConvert
         }
         guard let parsed = ConfigDuration(text: text) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a duration; write e.g. \"500ms\", \"30s\", \"15m\", \"2h\" or \"7d\"")
+        }
+        guard parsed.seconds <= Self.longest else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a duration cannot be longer than 10 years")
         }
         self = parsed
     }
@@ -47,6 +56,8 @@ public struct ConfigDuration: Sendable, Hashable, Decodable, CustomStringConvert
     }
 
     public var description: String {
+        guard seconds.isFinite, seconds < 1e15 else { return "\(seconds)s" }
+        if seconds >= 86_400, seconds.truncatingRemainder(dividingBy: 86_400) == 0 { return "\(Int(seconds / 86_400))d" }
         if seconds >= 3600, seconds.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(seconds / 3600))h" }
         if seconds >= 60, seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60))m" }
         if seconds >= 1, seconds.rounded() == seconds { return "\(Int(seconds))s" }
@@ -84,7 +95,9 @@ public struct ConfigByteSize: Sendable, Hashable, Decodable, CustomStringConvert
         guard let value = Int(number), value > 0, let multiplier = units.first(where: { $0.0 == unit })?.1 else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a size; write e.g. \"512KiB\" or \"4MiB\"")
         }
-        bytes = value * multiplier
+        let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
+        guard !overflow else { throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is far too large a size") }
+        bytes = product
     }
 
     public var description: String {

@@ -112,18 +112,16 @@ public struct CourierSettings: Sendable, Decodable {
         guard (1...1000).contains(batchSize) else { throw container.invalid(.batchSize, "must be between 1 and 1000") }
         rateLimit = try container.decodeIfPresent(Double.self, forKey: .rateLimit)
         if let rate = rateLimit {
-            guard rate >= 0, rate.isFinite else { throw container.invalid(.rateLimit, "must be zero (no limit) or a positive number of requests per second") }
+            guard rate >= 0, rate <= 10_000, rate.isFinite else { throw container.invalid(.rateLimit, "must be zero (no limit) or a number of requests per second up to 10000") }
             if rate == 0 { rateLimit = nil }
+            if let rate = rateLimit, rate < 0.0001 { throw container.invalid(.rateLimit, "must be at least 0.0001 (one request in about three hours)") }
         }
-        burst = try container.decodeIfPresent(Int.self, forKey: .burst) ?? max(1, Int((rateLimit ?? 1).rounded(.up)))
-        guard burst >= 1 else { throw container.invalid(.burst, "must be at least 1") }
+        burst = try container.count(.burst, default: max(1, Int((rateLimit ?? 1).rounded(.up))), in: ConfigRange.burst)
         maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? 8
         guard (1...4096).contains(maxInFlight) else { throw container.invalid(.maxInFlight, "must be between 1 and 4096") }
-        connectTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .connectTimeout) ?? ConfigDuration(seconds: 10)
-        timeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? ConfigDuration(seconds: 30)
-        guard timeout.seconds >= 0.05 else { throw container.invalid(.timeout, "must be at least 50ms") }
-        guard connectTimeout.seconds >= 0.05 else { throw container.invalid(.connectTimeout, "must be at least 50ms") }
-        maxResponseBytes = try container.decodeIfPresent(ConfigByteSize.self, forKey: .maxResponseBytes) ?? ConfigByteSize(bytes: 4 << 20)
+        connectTimeout = try container.duration(.connectTimeout, default: ConfigDuration(seconds: 10), in: ConfigRange.connectTimeout)
+        timeout = try container.duration(.timeout, default: ConfigDuration(seconds: 30), in: ConfigRange.timeout)
+        maxResponseBytes = try container.size(.maxResponseBytes, default: ConfigByteSize(bytes: 4 << 20), in: ConfigRange.responseSize)
         caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
         followRedirects = try container.decodeIfPresent(Bool.self, forKey: .followRedirects) ?? false
         if let zone = try container.decodeIfPresent(String.self, forKey: .timeZone) {

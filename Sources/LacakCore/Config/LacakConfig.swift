@@ -187,21 +187,17 @@ public struct DaemonSettings: Sendable, Decodable {
         pollIntervals = try container.decodeIfPresent(PollIntervals.self, forKey: .pollIntervals) ?? pollIntervals
         jitter = try container.decodeIfPresent(Double.self, forKey: .jitter) ?? jitter
         guard (0...0.5).contains(jitter) else { throw container.invalid(.jitter, "must be between 0 and 0.5") }
-        initialBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff) ?? initialBackoff
-        maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? maxBackoff
+        initialBackoff = try container.duration(.initialBackoff, default: initialBackoff, in: ConfigRange.retryInitial)
+        maxBackoff = try container.duration(.maxBackoff, default: maxBackoff, in: ConfigRange.retryMax)
         guard maxBackoff.seconds >= initialBackoff.seconds else { throw container.invalid(.maxBackoff, "must not be shorter than retry_initial") }
-        maxIntakeFileBytes = try container.decodeIfPresent(ConfigByteSize.self, forKey: .maxIntakeFileBytes) ?? maxIntakeFileBytes
-        stallAfter = try container.decodeIfPresent(ConfigDuration.self, forKey: .stallAfter) ?? stallAfter
-        guard stallAfter.seconds >= 60 else { throw container.invalid(.stallAfter, "must be at least 1m") }
-        dispatchDeadline = try container.decodeIfPresent(ConfigDuration.self, forKey: .dispatchDeadline) ?? dispatchDeadline
-        guard dispatchDeadline.seconds >= 1 else { throw container.invalid(.dispatchDeadline, "must be at least 1s") }
-        roundSize = try container.decodeIfPresent(Int.self, forKey: .roundSize) ?? roundSize
-        guard (1...1_000_000).contains(roundSize) else { throw container.invalid(.roundSize, "must be between 1 and 1000000") }
-        shutdownTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownTimeout) ?? shutdownTimeout
-        intakeRescan = try container.decodeIfPresent(ConfigDuration.self, forKey: .intakeRescan) ?? intakeRescan
+        maxIntakeFileBytes = try container.size(.maxIntakeFileBytes, default: maxIntakeFileBytes, in: ConfigRange.intakeFileSize)
+        stallAfter = try container.duration(.stallAfter, default: stallAfter, in: ConfigRange.stallAfter)
+        dispatchDeadline = try container.duration(.dispatchDeadline, default: dispatchDeadline, in: ConfigRange.dispatchDeadline)
+        roundSize = try container.count(.roundSize, default: roundSize, in: 1...1_000_000)
+        shutdownTimeout = try container.duration(.shutdownTimeout, default: shutdownTimeout, in: ConfigRange.shutdownTimeout)
+        intakeRescan = try container.duration(.intakeRescan, default: intakeRescan, in: ConfigRange.intakeRescan)
         // Read (and resolved) by ConfigLoader before decoding, as presets depend on it.
         _ = try container.decodeIfPresent(String.self, forKey: .dataDirectory)
-        guard intakeRescan.seconds >= 0.1 else { throw container.invalid(.intakeRescan, "must be at least 100ms") }
     }
 }
 
@@ -258,7 +254,7 @@ public struct PollIntervalOverrides: Sendable, Decodable, Equatable {
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         for key in container.allKeys {
             let duration = try container.decode(ConfigDuration.self, forKey: key)
-            guard duration.seconds >= 1 else { throw container.invalid(key, "an interval must be at least 1s") }
+            guard ConfigRange.pollInterval.contains(duration.seconds) else { throw container.invalid(key, "an interval must be between 1s and 30d") }
             if key.stringValue == "final_confirmation" {
                 finalConfirmation = duration
             } else if let status = CarrierStatus(rawValue: key.stringValue), PollIntervals.pollable.contains(status) {

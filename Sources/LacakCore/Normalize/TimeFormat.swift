@@ -52,24 +52,33 @@ public enum TimeFormat: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The instant a JSON value names, or nil when it does not fit this format. `now` places
-    /// times written without a year (the nearest such time not in the future).
+    /// The instant a JSON value names, or nil when it does not fit this format or falls outside
+    /// `Timestamp.eventRange` (1970 to 9999). `now` places times written without a year (the
+    /// nearest such time not in the future).
     public func timestamp(from value: JSONValue, zone: ZoneRules, now: Timestamp = .now) -> Timestamp? {
+        guard let time = parse(value, zone: zone, now: now), Timestamp.eventRange.contains(time) else { return nil }
+        return time
+    }
+
+    private func parse(_ value: JSONValue, zone: ZoneRules, now: Timestamp) -> Timestamp? {
         switch self {
         case .anyOf(let formats):
             for format in formats {
-                if let time = format.timestamp(from: value, zone: zone, now: now) { return time }
+                if let time = format.parse(value, zone: zone, now: now) { return time }
             }
             return nil
         case .epochSeconds:
-            if let seconds = value.integerValue { return Timestamp(seconds: seconds) }
-            if let seconds = value.doubleValue, seconds.isFinite, abs(seconds) < 1e13 {
-                return Timestamp(milliseconds: Int64((seconds * 1000).rounded()))
+            // Beyond year 9999 (2.5e11 s) is not a time, and not clamped into one.
+            if let seconds = value.integerValue, (-253_402_300_799...253_402_300_799).contains(seconds) { return Timestamp(seconds: seconds) }
+            if let seconds = value.doubleValue, seconds.isFinite, abs(seconds) <= 253_402_300_799 {
+                return Timestamp(millisecondsSinceEpoch: (seconds * 1000).rounded())
             }
             return nil
         case .epochMilliseconds:
-            if let millis = value.integerValue { return Timestamp(milliseconds: millis) }
-            if let millis = value.doubleValue, millis.isFinite, abs(millis) < 1e16 { return Timestamp(milliseconds: Int64(millis)) }
+            if let millis = value.integerValue, (-Timestamp.latest.milliseconds...Timestamp.latest.milliseconds).contains(millis) { return Timestamp(milliseconds: millis) }
+            if let millis = value.doubleValue, millis.isFinite, abs(millis) <= Double(Timestamp.latest.milliseconds) {
+                return Timestamp(millisecondsSinceEpoch: millis)
+            }
             return nil
         case .iso8601:
             guard let text = value.stringValue else { return nil }

@@ -74,7 +74,10 @@ public actor CourierGate {
     }
 
     /// Stops admissions for `seconds` (a courier's Retry-After), unless already paused longer.
-    public func pause(seconds: Double) {
+    /// Waits are bounded to 30 days here whatever the caller passes (`Duration` traps on huge
+    /// values); the pipeline clamps a courier's wish to `retry_max` before.
+    public func pause(seconds asked: Double) {
+        let seconds = asked.isFinite ? min(max(asked, 0), RetryAfter.longest) : RetryAfter.longest
         let until = clock.now + .seconds(seconds)
         if until > pausedUntil {
             pausedUntil = until

@@ -125,8 +125,9 @@ public final class TrackingPipeline: Sendable {
     /// Polls the shipments due now (at most `limit`), or every one still tracked when `all`.
     public func pollDue(all: Bool = false, limit: Int = 10_000_000, stop: StopToken = StopToken()) async -> PollReport {
         let now = clock()
+        let farAhead = farAhead(of: now)
         do {
-            let due = try await store.read("find due shipments") { try $0.dueShipments(now: now, all: all, limit: limit) }
+            let due = try await store.read("find due shipments") { try $0.dueShipments(now: now, all: all, limit: limit, farAhead: farAhead) }
             return await poll(due, stop: stop)
         } catch {
             var report = PollReport()
@@ -139,9 +140,25 @@ public final class TrackingPipeline: Sendable {
     /// The shipments due within `lookahead` seconds, at most `limit`, grouped by the courier that
     /// polls them ("" for none), leaving out the couriers in `excluding`.
     public func dueShipments(limit: Int, lookahead: Double = 0, excluding: Set<String> = []) async throws(StoreError) -> [String: [DueShipment]] {
-        let horizon = clock().adding(seconds: lookahead)
-        let due = try await store.read("find due shipments") { try $0.dueShipments(now: horizon, all: false, limit: limit, excluding: excluding) }
+        let now = clock()
+        let horizon = now.adding(seconds: lookahead)
+        let farAhead = farAhead(of: now)
+        let due = try await store.read("find due shipments") { try $0.dueShipments(now: horizon, all: false, limit: limit, excluding: excluding, farAhead: farAhead) }
         return Dictionary(grouping: due) { courierID(for: $0) ?? "" }
+    }
+
+    /// Later than any `next_check` this config can set from `now`: the longest poll interval,
+    /// confirmation or backoff (Retry-After is clamped to `retry_max`), with jitter, plus a
+    /// margin. A shipment due later than this is due now (the clock was corrected backwards).
+    func farAhead(of now: Timestamp) -> Timestamp {
+        let daemon = config.daemon
+        var longest = max(daemon.maxBackoff.seconds * 1.1, daemon.pollIntervals.finalConfirmation.seconds)
+        for courier in config.couriers {
+            let intervals = daemon.pollIntervals.merging(courier.pollIntervals)
+            longest = max(longest, intervals.finalConfirmation.seconds, intervals.byStatus.values.map(\.seconds).max() ?? 0)
+        }
+        longest = max(longest, daemon.pollIntervals.byStatus.values.map(\.seconds).max() ?? 0)
+        return now.adding(seconds: longest * (1 + daemon.jitter) + 3600)
     }
 
     /// The enabled courier that polls a shipment now, if any.
@@ -234,6 +251,7 @@ public final class TrackingPipeline: Sendable {
         let maxWait = maxAdmissionWait
         let logger = logger
         let byQueryCopy = byQuery
+        let retryLimit = config.daemon.maxBackoff.seconds
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
                 group.addTask {
@@ -253,9 +271,17 @@ public final class TrackingPipeline: Sendable {
                             if stop.isRaised { return }
                             outcome = await adapter.track(batch, using: client)
                             for note in outcome.notes { logger.info("\(courierID): \(note)") }
-                            if let seconds = outcome.retryAfter {
+                            if let asked = outcome.retryAfter {
+                                // A wait from outside never exceeds retry_max: one courier's
+                                // answer cannot park its shipments for years.
+                                let seconds = min(asked, retryLimit)
+                                outcome.retryAfter = seconds
                                 await gate.pause(seconds: seconds)
-                                logger.warning("\(courierID): courier asked to wait \(seconds)s (Retry-After)")
+                                if asked > retryLimit {
+                                    logger.warning("\(courierID): courier asked to wait \(Int(asked))s (Retry-After); waiting retry_max, \(Int(retryLimit))s")
+                                } else {
+                                    logger.warning("\(courierID): courier asked to wait \(seconds)s (Retry-After)")
+                                }
                             }
                             if let pause = await gate.record(failure: outcome.isCourierFailure) {
                                 logger.warning("\(courierID): \(CourierGate.failureThreshold) failed requests in a row; pausing this courier for \(Int(pause))s")
@@ -390,7 +416,8 @@ public final class TrackingPipeline: Sendable {
     /// When the next poll or alert is due, leaving out the couriers in `excluding`; nil when
     /// nothing is scheduled.
     public func nextWakeup(excluding: Set<String> = []) async throws(StoreError) -> Timestamp? {
-        try await store.read("find the next due time") { try $0.nextWakeup(excluding: excluding) }
+        let farAhead = farAhead(of: clock())
+        return try await store.read("find the next due time") { try $0.nextWakeup(excluding: excluding, farAhead: farAhead) }
     }
 
     // MARK: Publishing

@@ -58,11 +58,16 @@ public struct StateTransaction {
 
     /// Shipments due at `now` (or every one still being polled when `all`), earliest first,
     /// leaving out those of the couriers in `excluding` ("" stands for shipments without one).
-    public func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String> = []) throws -> [DueShipment] {
+    /// A `next_check` later than `farAhead` is due too: no interval of the config reaches that
+    /// far, so it was set under a clock that has since been corrected backwards.
+    public func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String> = [], farAhead: Timestamp? = nil) throws -> [DueShipment] {
         var sql = "SELECT order_id, tracking_number, courier_code, courier_id, failures FROM orders WHERE "
         var arguments: StatementArguments = []
         if all {
             sql += "next_check IS NOT NULL"
+        } else if let farAhead {
+            sql += "(next_check <= ? OR next_check > ?)"
+            arguments += [now.milliseconds, farAhead.milliseconds]
         } else {
             sql += "next_check <= ?"
             arguments += [now.milliseconds]
@@ -93,9 +98,17 @@ public struct StateTransaction {
     /// The earliest moment any work is due: a poll or a dispatch alert; nil when nothing is scheduled.
     ///
     /// Both come from partial indexes, so this costs the same with ten or a million idle orders.
-    public func nextWakeup(excluding: Set<String> = []) throws -> Timestamp? {
+    public func nextWakeup(excluding: Set<String> = [], farAhead: Timestamp? = nil) throws -> Timestamp? {
         var arguments: StatementArguments = []
         let filter = Self.exclusion(excluding, arguments: &arguments)
+        if let farAhead {
+            var farArguments: StatementArguments = [farAhead.milliseconds]
+            let farFilter = Self.exclusion(excluding, arguments: &farArguments)
+            // Set under a clock that was ahead: due now (see dueShipments).
+            if try Int64.fetchOne(db, sql: "SELECT next_check FROM orders WHERE next_check > ?" + farFilter + " LIMIT 1", arguments: farArguments) != nil {
+                return Timestamp(milliseconds: 0)
+            }
+        }
         let poll = try Int64.fetchOne(db, sql: "SELECT MIN(next_check) FROM orders WHERE next_check IS NOT NULL" + filter, arguments: arguments)
         let alert = try Int64.fetchOne(db, sql: "SELECT MIN(dispatch_alert_at) FROM orders WHERE dispatch_alert_at IS NOT NULL")
         return [poll, alert].compactMap { $0 }.min().map(Timestamp.init(milliseconds:))

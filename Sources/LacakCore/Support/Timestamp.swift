@@ -1,19 +1,46 @@
 public import Foundation
 
 /// A moment in time as milliseconds since the Unix epoch: how lacak stores and compares event times.
+///
+/// Arithmetic on it is total: every constructor and `adding(seconds:)` saturate at the first
+/// and last millisecond of the years 1 to 9999, so no value from outside (a `Retry-After`, an
+/// epoch time, a config duration) can trap or produce a time that cannot be written.
 public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var milliseconds: Int64
 
-    public init(milliseconds: Int64) {
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z.
+    public static let earliest = Timestamp(unchecked: -62_135_596_800_000)
+    public static let latest = Timestamp(unchecked: 253_402_300_799_999)
+
+    /// The instants a courier's event may be dated at: from 1970 (earlier ones are placeholders
+    /// such as `0001-01-01`) to the end of year 9999.
+    public static let eventRange = Timestamp(unchecked: 0)...latest
+
+    private init(unchecked milliseconds: Int64) {
         self.milliseconds = milliseconds
     }
 
+    public init(milliseconds: Int64) {
+        self.milliseconds = min(max(milliseconds, Self.earliest.milliseconds), Self.latest.milliseconds)
+    }
+
     public init(seconds: Int64) {
-        self.milliseconds = seconds * 1000
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        self.init(milliseconds: overflow ? (seconds < 0 ? Int64.min : Int64.max) : product)
     }
 
     public init(_ date: Date) {
-        self.milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        self.init(millisecondsSinceEpoch: date.timeIntervalSince1970 * 1000)
+    }
+
+    /// From a floating-point count of milliseconds, saturating (NaN is the epoch).
+    init(millisecondsSinceEpoch value: Double) {
+        guard value.isFinite else {
+            self.init(milliseconds: value.isNaN ? 0 : (value < 0 ? Int64.min : Int64.max))
+            return
+        }
+        let bounded = min(max(value.rounded(.down), Double(Self.earliest.milliseconds)), Double(Self.latest.milliseconds))
+        self.init(milliseconds: Int64(bounded))
     }
 
     /// The current wall-clock time.
@@ -22,8 +49,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public var seconds: Int64 { milliseconds.floorDivided(by: 1000) }
     public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 
+    /// This instant moved by `seconds` (saturating at the ends of year 1 and year 9999).
     public func adding(seconds: Double) -> Timestamp {
-        Timestamp(milliseconds: milliseconds + Int64((seconds * 1000).rounded()))
+        Timestamp(millisecondsSinceEpoch: Double(milliseconds) + (seconds * 1000).rounded())
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
@@ -92,7 +120,9 @@ public struct CivilTime: Sendable, Equatable {
     }
 
     var isoDateTime: String {
-        var text = String(year) + "-" + twoDigits(month) + "-" + twoDigits(day)
+        // ISO 8601 wants four year digits: 0999, not 999.
+        let yearText = String(year)
+        var text = String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText + "-" + twoDigits(month) + "-" + twoDigits(day)
         text += "T" + twoDigits(hour) + ":" + twoDigits(minute) + ":" + twoDigits(second)
         if millisecond != 0 {
             let padded = String(millisecond)
