@@ -67,6 +67,12 @@ check-unit:
 	out=$$(systemd-analyze verify "$$unit" 2>&1) || { echo "$$out"; exit 1; }; \
 	if [ -n "$$out" ]; then echo "systemd-analyze verify warned:"; echo "$$out"; exit 1; fi; \
 	echo "check-unit: systemd-analyze verify: no warnings"; \
+	if [ "$$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then \
+		chmod 0755 "$$root"; \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$$root/bin/lacakd" validate --skip-secrets --config "$$root/etc/lacak/lacak.toml" >/dev/null \
+			|| { echo "check-unit: the installed config cannot be validated by an unprivileged user"; exit 1; }; \
+		echo "check-unit: the installed config validates as an unprivileged user"; \
+	fi; \
 	score=$$(systemd-analyze security --offline=true "$$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p'); \
 	echo "check-unit: systemd-analyze security exposure $$score (must be 2.0 or lower)"; \
 	awk -v s="$$score" 'BEGIN { exit !(s != "" && s <= 2.0) }'
@@ -121,7 +127,9 @@ install: release
 	@$(MAKE) --no-print-directory install-files
 	@echo "installed; next: systemd-sysusers, systemd-tmpfiles --create, edit $(SYSCONFDIR)/lacak/lacak.toml, systemctl enable --now lacakd"
 
-# Units, sysusers/tmpfiles entries and the example config (an existing config is kept).
+# Units, sysusers/tmpfiles entries and the example config (an existing config is kept). The
+# config is 0644: it holds no secrets (they cannot be written inline), and the service's user
+# must read it (systemd does not hand ConfigurationDirectory= to User=).
 install-files:
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/lacak
 	sed 's#/usr/local/bin/lacakd#$(PREFIX)/bin/lacakd#g' systemd/lacakd.service > $(DESTDIR)$(UNITDIR)/lacakd.service
@@ -135,7 +143,7 @@ install-files:
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/lacak/lacak.toml ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/lacak/lacak.toml"; \
 	else \
-		install -m 0640 config/lacak.toml $(DESTDIR)$(SYSCONFDIR)/lacak/lacak.toml; \
+		install -m 0644 config/lacak.toml $(DESTDIR)$(SYSCONFDIR)/lacak/lacak.toml; \
 	fi
 
 # The demo: courier-sim speaks Binderbyte's API on 127.0.0.1:$(DEMO_PORT), an hour of courier

@@ -24,6 +24,16 @@ enum DaemonRunner {
     static func run(_ common: CommonOptions) async throws {
         let logging = common.bootstrapLogging()
         let config = try common.loadConfig(logger: logging.logger)
+        // One daemon per state directory: two would poll every shipment twice, at twice the
+        // couriers' rate limits. (`lacakd --check` beside it stays allowed.)
+        let ownership: DaemonLock
+        do {
+            ownership = try DaemonLock(stateDirectory: config.daemon.stateDirectory)
+        } catch {
+            logging.logger.error("\(error.description)")
+            throw ExitCode.failure
+        }
+        defer { withExtendedLifetime(ownership) {} }
         let client = HTTPClient()
         defer { client.shutdown() }
         let redactor = logging.redactor

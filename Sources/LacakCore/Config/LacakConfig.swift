@@ -125,7 +125,9 @@ public struct DaemonSettings: Sendable, Decodable {
     public var dataDirectories: [String] = []
 
     public init() {
-        spoolDirectory = "/var/spool/lacak"
+        // The defaults are the systemd unit's: /srv/lacak/spool is the path it grants
+        // (ReadWritePaths=), /var/lib/lacak its StateDirectory=.
+        spoolDirectory = "/srv/lacak/spool"
         stateDirectory = "/var/lib/lacak"
         timeZone = ZoneRules(identifier: "Asia/Jakarta")!
         locale = .english

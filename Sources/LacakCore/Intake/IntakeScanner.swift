@@ -38,10 +38,24 @@ public struct IntakeScanner: Sendable {
     }
 
     /// Reads one file; nil when it should be left alone this round (vanished, still being written).
+    ///
+    /// The file is opened first (non-blocking, not following a symlink) and then inspected
+    /// through its descriptor, so a file swapped for a FIFO between a look and the open can
+    /// neither block intake nor be mistaken for another.
     public func read(_ name: String, now: Timestamp = .now) -> Item? {
         let path = layout.incoming + "/" + name
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else {
+            switch errno {
+            case ENOENT: return nil
+            case ELOOP: return Item(name: name, path: path, parsed: IntakeFile.failure("a symbolic link; drop the file itself"))
+            case EACCES, EPERM: return Item(name: name, path: path, parsed: IntakeFile.failure("lacak cannot read it (permission denied); give the lacak group read access and drop it again"))
+            default: return Item(name: name, path: path, parsed: IntakeFile.failure("cannot be opened: \(String(cString: strerror(errno)))"))
+            }
+        }
+        defer { close(fd) }
         var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
+        guard fstat(fd, &info) == 0 else { return nil }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             return Item(name: name, path: path, parsed: IntakeFile.failure("not a regular file"))
         }
@@ -49,7 +63,9 @@ public struct IntakeScanner: Sendable {
         if Int(info.st_size) > maxFileBytes {
             return Item(name: name, path: path, parsed: IntakeFile.failure("the file is \(info.st_size) bytes, more than the \(maxFileBytes) allowed (max_intake_file_size); split it"))
         }
-        guard let bytes = Self.readFile(path, limit: maxFileBytes) else { return nil }
+        guard let bytes = Self.readFile(fd, limit: maxFileBytes) else {
+            return Item(name: name, path: path, parsed: IntakeFile.failure("cannot be read: \(String(cString: strerror(errno)))"))
+        }
         let parsed = IntakeFile(bytes: bytes, lines: name.hasSuffix(".jsonl"))
         if parsed.looksIncomplete, Double(now.milliseconds - modified.milliseconds) / 1000 < settleSeconds {
             return nil
@@ -83,10 +99,7 @@ public struct IntakeScanner: Sendable {
         return .rejected(reasons: rejected)
     }
 
-    private static func readFile(_ path: String, limit: Int) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+    private static func readFile(_ fd: Int32, limit: Int) -> [UInt8]? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count <= limit {

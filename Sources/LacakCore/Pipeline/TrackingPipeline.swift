@@ -33,10 +33,18 @@ public final class TrackingPipeline: Sendable {
         self.clock = clock
         self.maxAdmissionWait = maxAdmissionWait
         health = previous?.health ?? StorageHealth()
+        // A reload cannot move the daemon to other directories: it would silently start on an
+        // empty database, or leave the old spool's outbox undelivered.
+        if let previous {
+            for (key, old, new) in [("state_dir", previous.config.daemon.stateDirectory, config.daemon.stateDirectory),
+                                    ("spool_dir", previous.config.daemon.spoolDirectory, config.daemon.spoolDirectory)] where old != new {
+                throw .restartNeeded("\(config.file): daemon.\(key) changed from \(old) to \(new); a reload keeps the old one, restart lacakd to move")
+            }
+        }
         layout = SpoolLayout(root: config.daemon.spoolDirectory)
         do {
             try layout.create()
-            if let previous, previous.config.daemon.stateDirectory == config.daemon.stateDirectory {
+            if let previous {
                 store = previous.store
             } else {
                 store = try StateStore(directory: config.daemon.stateDirectory)
@@ -68,7 +76,8 @@ public final class TrackingPipeline: Sendable {
         updater = OrderUpdater(config: config)
         scanner = IntakeScanner(layout: layout, maxFileBytes: config.daemon.maxIntakeFileBytes.bytes)
         publisher = SpoolPublisher(layout: layout, store: store, zone: config.daemon.timeZone,
-                                   courierNames: updater.courierNames, lockDirectory: config.daemon.stateDirectory)
+                                   courierNames: updater.courierNames, lockDirectory: config.daemon.stateDirectory,
+                                   note: { [logger] message in logger.warning("\(message)") })
     }
 
     // MARK: Intake
@@ -489,12 +498,15 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
     case store(StoreError)
     case spool(SpoolError)
     case adapter(courier: String, CourierError)
+    /// The new config changes what only a restart may change (the state or spool directory).
+    case restartNeeded(String)
 
     public var description: String {
         switch self {
         case .store(let error): return error.description
         case .spool(let error): return error.description
         case .adapter(let courier, let error): return "courier \(courier): \(error)"
+        case .restartNeeded(let message): return message
         }
     }
 }

@@ -9,6 +9,7 @@ import Foundation
 ///   orders/              <order_id>.json, the current snapshot of every order
 ///   notifications/       maildir: tmp/ (lacak's), new/ (ready), cur/ (moved by readers)
 ///   tmp/                 lacak's scratch space for atomic snapshot writes
+///   quarantine/          entries that stood in the way of lacak's own files, moved aside
 /// ```
 public struct SpoolLayout: Sendable {
     public let root: String
@@ -25,23 +26,56 @@ public struct SpoolLayout: Sendable {
     public var notificationsNew: String { path("notifications/new") }
     public var notificationsCur: String { path("notifications/cur") }
     public var scratch: String { path("tmp") }
+    public var quarantine: String { path("quarantine") }
 
     /// Every directory lacak needs, parents first.
     public var directories: [String] {
-        [root, incoming, rejected, orders, notifications, notificationsTmp, notificationsNew, notificationsCur, scratch]
+        [root, incoming, rejected, orders, notifications, notificationsTmp, notificationsNew, notificationsCur, scratch, quarantine]
     }
 
-    /// Creates missing directories (mode 0770 minus the umask, so a shared group can read).
-    public func create() throws(SpoolError) {
+    /// The first of lacak's directories that is a symbolic link (or not a directory at all),
+    /// with what it is: lacak never writes through one, since it could point anywhere.
+    public func unsafeDirectory() -> (path: String, problem: String)? {
         for directory in directories {
             var info = stat()
-            if stat(directory, &info) == 0 {
+            guard lstat(directory, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: continue
+            case S_IFLNK: return (directory, "is a symbolic link; lacak writes only into real directories of the spool")
+            default: return (directory, "exists and is not a directory")
+            }
+        }
+        return nil
+    }
+
+    /// Moves `path`, which stands where lacak must write, to `quarantine/` beside a `.reason`
+    /// file; returns where it went.
+    public func quarantine(_ path: String, reason: String, now: Timestamp = .now) throws(SpoolError) -> String {
+        let name = String(now.milliseconds) + "-" + (path as NSString).lastPathComponent
+        let target = quarantine + "/" + name
+        try AtomicFiles.writeDurably(Array("\(path) was in the way of lacak at \(now.iso8601(in: .utc)): \(reason)\n".utf8), to: target + ".reason")
+        if Foundation.rename(path, target) != 0 {
+            throw SpoolError(operation: "move \(path) aside to \(target)", errno: errno)
+        }
+        return target
+    }
+
+    /// Creates missing directories: 0770 for the ones readers write (incoming/, notifications/new
+    /// and cur), 0750 for the rest, minus the umask; refuses a spool whose directories are links.
+    public func create() throws(SpoolError) {
+        if let (path, problem) = unsafeDirectory() { throw SpoolError(operation: "use \(path)", message: problem) }
+        for directory in directories {
+            var info = stat()
+            if lstat(directory, &info) == 0 {
                 guard (info.st_mode & S_IFMT) == S_IFDIR else {
                     throw SpoolError(operation: "use \(directory)", message: "exists and is not a directory")
                 }
                 continue
             }
-            if mkdir(directory, 0o770) != 0, errno != EEXIST {
+            // Readers drop files into incoming/ and move them out of new/ to cur/; the rest is
+            // lacak's to write (the systemd unit's tmpfiles entries set the same modes).
+            let shared = [incoming, notificationsNew, notificationsCur].contains(directory)
+            if mkdir(directory, shared ? 0o770 : 0o750) != 0, errno != EEXIST {
                 throw SpoolError(operation: "create \(directory)", errno: errno)
             }
         }
@@ -62,10 +96,14 @@ public struct SpoolLayout: Sendable {
 public struct SpoolError: Error, Sendable, CustomStringConvertible {
     public var operation: String
     public var message: String
+    /// An entry that blocks the operation (a directory where a file must go), which the
+    /// publisher moves to `quarantine/` so the rest of the spool is delivered.
+    public var inTheWay: String?
 
-    public init(operation: String, message: String) {
+    public init(operation: String, message: String, inTheWay: String? = nil) {
         self.operation = operation
         self.message = message
+        self.inTheWay = inTheWay
     }
 
     public init(operation: String, errno code: Int32) {

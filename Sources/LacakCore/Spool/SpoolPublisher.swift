@@ -21,13 +21,44 @@ public struct SpoolPublisher: Sendable {
     let lockPath: String
     /// Orders or notifications handled per database round trip.
     var batchSize = 500
+    /// How long a publish waits for the spool lock before it gives up (and says who it waited for).
+    var lockTimeout: Double = 30
+    /// Told what the publisher is waiting for or has moved aside, for the log.
+    let note: @Sendable (String) -> Void
 
-    public init(layout: SpoolLayout, store: StateStore, zone: ZoneRules, courierNames: [String: String], lockDirectory: String) {
+    public init(layout: SpoolLayout, store: StateStore, zone: ZoneRules, courierNames: [String: String], lockDirectory: String,
+                note: @escaping @Sendable (String) -> Void = { _ in }) {
         self.layout = layout
         self.store = store
         self.renderer = SnapshotRenderer(zone: zone)
         self.courierNames = courierNames
-        self.lockPath = (lockDirectory as NSString).appendingPathComponent("spool.lock")
+        self.lockPath = (FileLock.directory(in: lockDirectory) as NSString).appendingPathComponent("spool.lock")
+        self.note = note
+    }
+
+    private func lock() throws(SpoolError) -> FileLock {
+        let path = lockPath
+        let note = note
+        return try FileLock(path: path, timeout: lockTimeout) {
+            note("waiting for the spool lock \(path), held by another process (a lacakd --check, or another daemon)")
+        }
+    }
+
+    /// Runs `body`, moving an entry that stands in the way of lacak's own files (a directory
+    /// where a snapshot or notification goes) to `quarantine/` and trying again, so one bad
+    /// entry cannot stop the spool for every order.
+    private func clearingTheWay<T>(_ body: () throws(SpoolError) -> T) throws(SpoolError) -> T {
+        var moved = 0
+        while true {
+            do {
+                return try body()
+            } catch {
+                guard let path = error.inTheWay, moved < 20 else { throw error }
+                let target = try layout.quarantine(path, reason: error.description)
+                note("moved \(path) aside to \(target): it stood where lacak writes (\(error.message))")
+                moved += 1
+            }
+        }
     }
 
     /// What one publish did.
@@ -40,7 +71,10 @@ public struct SpoolPublisher: Sendable {
 
     /// Writes every stale snapshot and delivers every pending notification.
     public func publish() throws(SpoolError) -> Report {
-        let lock = try FileLock(path: lockPath)
+        if let (path, problem) = layout.unsafeDirectory() {
+            throw SpoolError(operation: "publish into \(path)", message: problem + "; nothing is published until it is a directory again")
+        }
+        let lock = try lock()
         defer { withExtendedLifetime(lock) {} }
         var report = Report()
         report.snapshots = try writeSnapshots()
@@ -50,7 +84,7 @@ public struct SpoolPublisher: Sendable {
 
     /// Removes partial files a crash may have left in lacak's scratch directories.
     public func cleanLeftovers() throws(SpoolError) {
-        let lock = try FileLock(path: lockPath)
+        let lock = try lock()
         defer { withExtendedLifetime(lock) {} }
         AtomicFiles.removeLeftovers(in: layout.notificationsTmp, suffix: ".part")
         AtomicFiles.removeLeftovers(in: layout.scratch, suffix: ".tmp")
@@ -77,9 +111,9 @@ public struct SpoolPublisher: Sendable {
                 files.append((bytes, temporary))
                 moves.append((temporary, layout.snapshotPath(orderID: order.orderID)))
             }
-            try AtomicFiles.writeDurably(files, directory: layout.scratch)
+            try clearingTheWay { () throws(SpoolError) in try AtomicFiles.writeDurably(files, directory: layout.scratch) }
             for (source, destination) in moves {
-                try AtomicFiles.rename(source, to: destination)
+                try clearingTheWay { () throws(SpoolError) in try AtomicFiles.rename(source, to: destination) }
             }
             try AtomicFiles.syncDirectory(layout.orders)
             let versions = batch.map { ($0.0.orderID, $0.0.version) }
@@ -113,7 +147,7 @@ public struct SpoolPublisher: Sendable {
                 // Readers never look in tmp/, and an unstaged tmp/N is never renamed, so it can be
                 // written in place: a partial one from a crash is simply written again.
                 let files = unstaged.map { (bytes: $0.payload, path: layout.notificationsTmp + "/" + $0.fileName) }
-                try AtomicFiles.writeDurably(files, directory: layout.notificationsTmp)
+                try clearingTheWay { () throws(SpoolError) in try AtomicFiles.writeDurably(files, directory: layout.notificationsTmp) }
                 try AtomicFiles.syncDirectory(layout.notificationsTmp)
                 let ids = unstaged.map(\.id)
                 do {
@@ -126,8 +160,19 @@ public struct SpoolPublisher: Sendable {
             // Step 3: publish. A missing tmp file means this entry was published before a crash.
             for entry in entries {
                 let staged = layout.notificationsTmp + "/" + entry.fileName
-                if Foundation.rename(staged, layout.notificationsNew + "/" + entry.fileName) != 0, errno != ENOENT {
-                    throw SpoolError(operation: "deliver \(entry.fileName)", errno: errno)
+                var info = stat()
+                if lstat(staged, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+                    // Not the file lacak staged (a symlink or FIFO put there): never renamed
+                    // into new/, where a reader would follow it. Write the payload again.
+                    try clearingTheWay { () throws(SpoolError) in try AtomicFiles.writeDurably(entry.payload, to: staged) }
+                    note("\(staged) was replaced by something that is not a regular file; wrote the notification again")
+                }
+                try clearingTheWay { () throws(SpoolError) in
+                    if Foundation.rename(staged, layout.notificationsNew + "/" + entry.fileName) != 0, errno != ENOENT {
+                        let code = errno
+                        let inTheWay = code == EISDIR || code == ENOTEMPTY || code == EEXIST ? layout.notificationsNew + "/" + entry.fileName : nil
+                        throw SpoolError(operation: "deliver \(entry.fileName)", message: String(cString: strerror(code)), inTheWay: inTheWay)
+                    }
                 }
             }
             try AtomicFiles.syncDirectory(layout.notificationsNew)
