@@ -85,7 +85,7 @@ package struct CorpusScorer: Sendable {
             [courier.credentials]
             api_key = { env = "LACAK_ACCURACY_KEY" }
             """
-        let config = try ConfigLoader(environment: ["LACAK_ACCURACY_KEY": "x"], resolveSecrets: true).load(text: text, path: directory + "/lacak-accuracy.toml")
+        let config = try ConfigLoader(environment: ["LACAK_ACCURACY_KEY": "accuracy-key-7f3a9c"], resolveSecrets: true).load(text: text, path: directory + "/lacak-accuracy.toml")
         adapter = try AdapterFactory.make(config.couriers[0], daemon: config.daemon)
         served = Set(config.couriers[0].codes)
     }

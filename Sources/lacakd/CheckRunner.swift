@@ -95,10 +95,10 @@ struct CheckRunner {
             if report.skippedEvents > 0 { print("  (\(report.skippedEvents) event(s) skipped: unreadable time)") }
             return .success
         case .notFound(let message):
-            print("\(courier.id) \(number): not found\(message.map { " (\($0))" } ?? "")")
+            print("\(courier.id) \(number): not found\(message.map { " (\(TerminalText.escaped($0)))" } ?? "")")
             return .success
         case .failed(let error):
-            print("\(courier.id) \(number): failed: \(error)")
+            print("\(courier.id) \(number): failed: \(TerminalText.escaped(error.description))")
             return .failure
         case .deferred(let seconds):
             print("\(courier.id) \(number): not asked, courier paused for \(Int(seconds))s")
@@ -124,7 +124,7 @@ struct CheckRunner {
         print(line(header))
         for row in rows { print(line(row)) }
         for (id, tally) in poll.couriers.sorted(by: { $0.key < $1.key }) where !tally.errors.isEmpty {
-            print("\(id): \(tally.errors.joined(separator: "; "))")
+            print("\(id): \(TerminalText.escaped(tally.errors.joined(separator: "; ")))")
         }
         if poll.unassigned > 0 { print("unassigned: \(poll.unassigned) shipment(s) have no configured courier") }
         let notified = intake.notifications + poll.couriers.values.reduce(0) { $0 + $1.notifications }

@@ -101,7 +101,9 @@ struct CommonOptions: ParsableArguments {
             if optional, config == Self.defaultConfig, !FileManager.default.fileExists(atPath: config) {
                 return try loader.load(text: "", path: FileManager.default.currentDirectoryPath + "/(no config)")
             }
-            return try loader.load(path: config)
+            let loaded = try loader.load(path: config)
+            for warning in loaded.warnings { logger.warning("\(warning)") }
+            return loaded
         } catch {
             logger.error("\(error.description)")
             throw ExitCode(78)

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackHTTP
 import Testing
 @testable import LacakCore
 
@@ -61,5 +62,57 @@ import Testing
         }
         #expect(searched > 5, "spool and state files were searched")
         #expect(FileManager.default.fileExists(atPath: root + "/state/state.sqlite"))
+    }
+
+    /// A courier that echoes the key back — in a non-JSON error page, an HTML page, an event
+    /// time lacak cannot read, an event text — and a key of three characters: the key is in no
+    /// snapshot, no state, no `--output json`, no lookup output and no log line.
+    @Test func anEchoedKeyIsRedactedWhereItEntersLacak() async throws {
+        let key = "k9Z"
+        let answers = LockBox(0)
+        let server = try await LoopbackServer(routes: [LoopbackRoute(nil, "/*") { request in
+            let echoed = request.query["api_key"] ?? "?"
+            let turn = answers.withLock { value -> Int in value += 1; return value }
+            switch turn % 4 {
+            case 0: return LoopbackResponse(status: 500, body: Data("internal error for key \(echoed) at /v1/track".utf8))
+            case 1: return LoopbackResponse(status: 502, headers: [("Content-Type", "text/html")], body: Data("<html><body>bad gateway (key=\(echoed))</body></html>".utf8))
+            case 2: return .json(#"{"status": 200, "data": {"summary": {"awb": "JX61001"}, "history": [{"date": "\#(echoed)-time", "desc": "x"}]}}"#)
+            default: return .json(#"{"status": 200, "data": {"summary": {"awb": "JX61001"}, "history": [{"date": "2026-11-01 10:00:00", "desc": "Paket diproses untuk \#(echoed)"}]}}"#)
+            }
+        }])
+        defer { Task { await server.stop() } }
+        let directory = TestDirectory("echo")
+        let keyFile = try directory.write("key", key)
+        let config = try directory.write("lacak.toml", TestConfig.daemon(root: directory.path) + """
+            [[courier]]
+            id = "binderbyte"
+            preset = "binderbyte"
+            endpoint = "\(server.baseURL)"
+            codes = ["jne"]
+            rate_limit = 0
+            [courier.credentials]
+            api_key = { file = "\(keyFile)" }
+            """)
+        try directory.write("spool/incoming/o.json", #"{"order_id": "E-1", "tracking_number": "JX61001", "courier": "jne"}"#)
+        var outputs: [String] = []
+        for arguments in [["--check", "--all", "--log-level", "trace"], ["--check", "--all", "--output", "json"], ["--check", "--all"], ["--check", "--all", "--output", "json"],
+                          ["--check", "--courier", "jne", "--tracking", "JX61001"], ["--check", "--courier", "jne", "--tracking", "JX61001"],
+                          ["--check", "--courier", "jne", "--tracking", "JX61001"], ["--check", "--courier", "jne", "--tracking", "JX61001"]] {
+            let result = try await runProcess(Binaries.lacakd, arguments + ["--config", config])
+            outputs += [result.stdout, result.stderr]
+        }
+        #expect(answers.withLock { $0 } >= 8)
+        for (index, text) in outputs.enumerated() {
+            #expect(!text.contains(key), "output \(index) holds the key:\n\(text)")
+        }
+        var searched = 0
+        let walker = FileManager.default.enumerator(atPath: directory.path)
+        while let path = walker?.nextObject() as? String {
+            guard path != "key", let data = FileManager.default.contents(atPath: directory.join(path)) else { continue }
+            searched += 1
+            #expect(data.range(of: Data(key.utf8)) == nil, "\(path) holds the key")
+        }
+        #expect(searched >= 3)
+        #expect(outputs.joined().contains("***"), "what was echoed is shown redacted")
     }
 }

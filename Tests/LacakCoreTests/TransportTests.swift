@@ -160,4 +160,37 @@ import Testing
         task.cancel()
         await #expect(throws: TransportError.cancelled) { try await task.value }
     }
+
+    /// A 302 to another origin never receives the courier's headers (its credentials): not on
+    /// another port of the same host, not at 0x7f000001, not at a link-local address.
+    @Test func redirectsStayWithinTheOrigin() async throws {
+        let seen = LockBox<[String]>([])
+        let other = try await LoopbackServer(routes: [LoopbackRoute(nil, "/*") { request in
+            seen.withLock { $0.append(request.header("X-Key") ?? "-") }
+            return .json(#"{"stolen": true}"#)
+        }])
+        defer { Task { await other.stop() } }
+        let courier = try await LoopbackServer(routes: [
+            LoopbackRoute("GET", "/port") { _ in .redirect(302, to: other.baseURL + "/collect") },
+            LoopbackRoute("GET", "/hex") { _ in .redirect(302, to: "http://0x7f000001:\(other.port)/collect") },
+            LoopbackRoute("GET", "/linklocal") { _ in .redirect(307, to: "http://169.254.169.254/latest/meta-data/") },
+            LoopbackRoute("GET", "/same") { _ in .redirect(302, to: "/final") },
+            LoopbackRoute("GET", "/final") { request in .json(#"{"key": "\#(request.header("X-Key") ?? "-")"}"#) },
+        ])
+        defer { Task { await courier.stop() } }
+        let client = LacakCore.HTTPClient()
+        defer { client.shutdown() }
+        let options = TransferOptions(connectTimeoutMilliseconds: 500, timeoutMilliseconds: 2000, followRedirects: true)
+        for path in ["/port", "/hex", "/linklocal"] {
+            await #expect {
+                try await client.send(LacakCore.HTTPRequest(url: courier.baseURL + path, headers: [("X-Key", "s3cret")], options: options))
+            } throws: { error in
+                guard case TransportError.redirectRefused(let detail) = error else { return false }
+                return detail.contains("another origin")
+            }
+        }
+        #expect(seen.withLock { $0 }.isEmpty, "the other origin was asked: \(seen.withLock { $0 })")
+        let same = try await client.send(LacakCore.HTTPRequest(url: courier.baseURL + "/same", headers: [("X-Key", "s3cret")], options: options))
+        #expect(String(decoding: same.body, as: UTF8.self).contains("s3cret"), "within the origin the request is followed whole")
+    }
 }

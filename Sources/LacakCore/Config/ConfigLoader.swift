@@ -16,10 +16,31 @@ public struct ConfigLoader: Sendable {
         self.resolveSecrets = resolveSecrets
     }
 
+    /// The largest config file read (1 MiB): a real one is a few KiB, and TOMLKit takes
+    /// seconds and gigabytes on tens of megabytes of keys.
+    public static let maxFileBytes = 1 << 20
+
     /// Loads and checks the file at `path`.
     public func load(path: String) throws(ConfigError) -> LacakConfig {
         let text: String
         do {
+            // Open without blocking (a FIFO named as the config must not hang lacakd) and look
+            // at what it is before reading it.
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+            guard fd >= 0 else {
+                let code = errno
+                throw ConfigError(file: path, message: code == ENOENT ? "no such file" : "cannot read the file: \(String(cString: strerror(code)))")
+            }
+            var info = stat()
+            let kind = fstat(fd, &info) == 0 ? info.st_mode & S_IFMT : 0
+            let size = Int(info.st_size)
+            close(fd)
+            guard kind == S_IFREG else {
+                throw ConfigError(file: path, message: kind == S_IFDIR ? "is a directory, not a config file" : "is not a regular file")
+            }
+            guard size <= Self.maxFileBytes else {
+                throw ConfigError(file: path, message: "the file is \(size) bytes; a config is at most \(Self.maxFileBytes) (1 MiB)")
+            }
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             guard let decoded = String(data: data, encoding: .utf8) else {
                 throw ConfigError(file: path, message: "the file is not valid UTF-8")
@@ -72,16 +93,31 @@ public struct ConfigLoader: Sendable {
                 }
             }
         }
-        return LacakConfig(file: path, daemon: file.daemon, couriers: file.courier, templates: file.templates,
-                           detection: file.detection, detector: detector)
+        var config = LacakConfig(file: path, daemon: file.daemon, couriers: file.courier, templates: file.templates,
+                                 detection: file.detection, detector: detector)
+        for courier in config.couriers {
+            for (name, reference) in courier.credentials.sorted(by: { $0.key < $1.key }) {
+                guard case .file(let secretPath) = reference else { continue }
+                var info = stat()
+                let resolved = Self.absolute(secretPath, relativeTo: directory)
+                if stat(resolved, &info) == 0, info.st_mode & 0o004 != 0 {
+                    config.warnings.append("\(path): courier \(courier.id): secret file \(resolved) for '\(name)' is readable by every user; chmod 0600 it")
+                }
+            }
+        }
+        return config
     }
 
     /// Reads one secret's value; the error never contains the value.
     func readSecret(_ reference: SecretReference, relativeTo directory: String) throws(SecretError) -> Secret {
         switch reference {
         case .environment(let name):
-            guard let value = environment[name], !value.isEmpty else {
+            guard let value = environment[name] else {
                 throw SecretError(message: "environment variable \(name) is not set")
+            }
+            guard !value.isEmpty else { throw SecretError(message: "environment variable \(name) is empty") }
+            guard !value.contains(where: { $0 == "\n" || $0 == "\r" }) else {
+                throw SecretError(message: "environment variable \(name) holds more than one line")
             }
             return Secret(value)
         case .file(let file):
@@ -103,6 +139,10 @@ public struct ConfigLoader: Sendable {
         }
         let value = text.trimmingWhitespace()
         guard !value.isEmpty else { throw SecretError(message: "secret file \(path) is empty") }
+        // One line: a second line would end up in a URL as %0A, or in a header.
+        guard !value.contains(where: { $0 == "\n" || $0 == "\r" }) else {
+            throw SecretError(message: "secret file \(path) holds more than one line; a secret is one line")
+        }
         return Secret(value)
     }
 

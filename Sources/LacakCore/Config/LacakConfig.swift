@@ -8,6 +8,8 @@ public struct LacakConfig: Sendable {
     public var detection: DetectionSettings
     /// The tracking-number rules: lacak's own and the configured extra directories.
     public var detector: TrackingNumberDetector
+    /// Things that work but should not be so (a secret file every user may read), for the log.
+    public var warnings: [String] = []
 
     public init(file: String, daemon: DaemonSettings, couriers: [CourierSettings], templates: TemplateOverrides = TemplateOverrides(),
                 detection: DetectionSettings = DetectionSettings(), detector: TrackingNumberDetector = TrackingNumberDetector()) {

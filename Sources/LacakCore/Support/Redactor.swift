@@ -10,7 +10,8 @@ public struct Redactor: Sendable {
 
     public init(secrets: [Secret] = [], parameterNames: [String] = []) {
         var values: [String] = []
-        for secret in secrets where secret.value.count >= 4 {
+        // Every secret, however short: a two-character key echoed by a courier is still a key.
+        for secret in secrets where !secret.value.isEmpty {
             values.append(secret.value)
             let encoded = URLEncoding.percentEncode(secret.value)
             if encoded != secret.value { values.append(encoded) }
@@ -55,6 +56,33 @@ public struct Redactor: Sendable {
             }
         }
         return result + rest
+    }
+
+    /// `bytes` with every secret (raw or percent-encoded) replaced by `***`: applied once, where
+    /// a courier's answer enters lacak, so no echoed key reaches a snapshot, state, `--output
+    /// json` or a lookup's output. The common case, no secret in the body, copies nothing.
+    public func redact(bytes: [UInt8]) -> [UInt8] {
+        guard !values.isEmpty, !bytes.isEmpty else { return bytes }
+        var output = bytes
+        for value in values {
+            let needle = Array(value.utf8)
+            guard let first = needle.first, needle.count <= output.count, output.contains(first) else { continue }
+            var result: [UInt8] = []
+            var index = 0
+            var found = false
+            while index < output.count {
+                if output[index] == first, index + needle.count <= output.count, output[index..<(index + needle.count)].elementsEqual(needle) {
+                    if !found { result.reserveCapacity(output.count); result.append(contentsOf: output[0..<index]); found = true }
+                    result.append(contentsOf: Array("***".utf8))
+                    index += needle.count
+                    continue
+                }
+                if found { result.append(output[index]) }
+                index += 1
+            }
+            if found { output = result }
+        }
+        return output
     }
 
     /// A URL without its query and fragment, for messages that must not carry parameters.

@@ -289,8 +289,9 @@ final class CurlMultiDriver: Sendable {
         check(lacak_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         check("http,https".withCString { lacak_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, $0) })
         check("http,https".withCString { lacak_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, $0) })
-        check(lacak_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, options.followRedirects ? 1 : 0))
-        check(lacak_easy_setopt_long(easy, CURLOPT_MAXREDIRS, 3))
+        // HTTPClient follows redirects itself, within the origin only (libcurl would send the
+        // courier's custom headers, and their credentials, to any host a 302 names).
+        check(lacak_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
         check(lacak_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeoutMilliseconds))
         check(lacak_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, options.timeoutMilliseconds))
         check(lacak_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxResponseBytes)))

@@ -59,6 +59,10 @@ public struct ExecAdapter: CourierAdapter {
 
     /// Reads a finished run into outcomes; pure, so tests call it directly.
     func interpret(_ run: PluginProcess.Outcome, for queries: [TrackingQuery]) -> BatchOutcome {
+        // The plugin's words enter lacak here, redacted once (it knows the secrets).
+        var run = run
+        run.stdout = redactor.redact(bytes: run.stdout)
+        run.stderr = redactor.redact(bytes: run.stderr)
         let numbers = queries.map(\.trackingNumber)
         let vocabulary = queries.first?.vocabulary
         let program = (settings.command.first as NSString?)?.lastPathComponent ?? "plugin"

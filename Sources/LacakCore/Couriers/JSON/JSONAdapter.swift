@@ -106,6 +106,9 @@ public struct JSONAdapter: CourierAdapter {
 
     /// Reads a response into outcomes for `numbers`; pure, so tests and benchmarks call it directly.
     public func interpret(_ response: HTTPResponse, for queries: [TrackingQuery]) -> BatchOutcome {
+        // Courier text enters lacak here, redacted once: an echoed key goes no further.
+        var response = response
+        response.body = redactor.redact(bytes: response.body)
         let mapping = dialect.response
         let numbers = queries.map(\.trackingNumber)
         let vocabulary = queries.first?.vocabulary

@@ -36,12 +36,14 @@ struct NativeExchange: Sendable {
             bytes = JSONWriter(pretty: false).bytes(body)
             allHeaders.append(("Content-Type", "application/json"))
         }
-        let response: HTTPResponse
+        var response: HTTPResponse
         do {
             response = try await client.send(HTTPRequest(method: method, url: url, headers: allHeaders, body: bytes, options: options))
         } catch {
             return .failure(.transport(error.redacted(by: redactor)))
         }
+        // Courier text enters lacak here, redacted once.
+        response.body = redactor.redact(bytes: response.body)
         let parsed = response.body.isEmpty ? nil : try? JSONParser().parse(response.body)
         if response.status == 429 || (response.status == 503 && response.header("Retry-After") != nil) {
             return .failure(.rateLimited(retryAfter: response.header("Retry-After").flatMap { RetryAfter.seconds($0) }))
