@@ -16,6 +16,13 @@ struct CheckRunner {
 
     /// Ingest, poll, publish; exit 0 when every courier answered, 1 when some failed.
     func run(all: Bool) async -> ExitCode {
+        // Beside a running daemon whose database is gone, a --check would start a second,
+        // empty one: refuse, the daemon stops on its own.
+        let database = (config.daemon.stateDirectory as NSString).appendingPathComponent("state.sqlite")
+        if !FileManager.default.fileExists(atPath: database), DaemonLock.isHeld(stateDirectory: config.daemon.stateDirectory) {
+            logger.error("state: \(database) is gone while a lacakd run holds \(config.daemon.stateDirectory); not creating a second database")
+            return .failure
+        }
         let client = HTTPClient()
         defer { client.shutdown() }
         let pipeline: TrackingPipeline
@@ -37,6 +44,12 @@ struct CheckRunner {
         let intake = await pipeline.ingest()
         await pipeline.raiseDueAlerts()
         let poll = await pipeline.pollDue(all: all)
+        do {
+            try pipeline.store.verifyFile()
+        } catch {
+            logger.error("\(error.description)")
+            return .failure
+        }
         do {
             try await pipeline.publish()
         } catch {

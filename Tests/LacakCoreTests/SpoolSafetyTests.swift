@@ -191,4 +191,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: daemon.directory.join("state2/state.sqlite")))
         _ = await daemon.process.stopExpectingSuccess()
     }
+
+    /// The state database deleted under a running daemon: it stops with an error instead of
+    /// committing into an unlinked file, and a --check beside it does not start a second one.
+    @Test func aDeletedDatabaseStopsTheDaemon() async throws {
+        let sim = try CourierSimProcess(speed: 36_000)
+        let daemon = try await DaemonTests.Running(polling: sim)
+        for suffix in ["", "-wal", "-shm"] { unlink(daemon.directory.join("state/state.sqlite" + suffix)) }
+        let check = try await runProcess(Binaries.lacakd, ["--check", "--config", daemon.configPath], environment: TestConfig.environment)
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("not creating a second database"), "\(check.stderr) \(daemon.directory.list("state")) \(daemon.directory.list("state/lock"))")
+        #expect(!FileManager.default.fileExists(atPath: daemon.directory.join("state/state.sqlite")))
+        let status = await daemon.process.waitForExit(timeout: 20)
+        #expect(status == 1, "the daemon stops with an error")
+        #expect(daemon.log.contains("the database was deleted while lacak ran"), "\(daemon.log)")
+    }
 }

@@ -41,7 +41,14 @@ public final class Daemon: Service, Sendable {
         case roundFinished(courier: String, PollReport, full: Bool)
         /// While the spool or state cannot be written: time to try again.
         case storageRetry
+        /// The daemon cannot go on (its database was deleted or replaced).
+        case fatal(String)
         case shutdown
+    }
+
+    /// Why the daemon stopped on its own.
+    public struct Stopped: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Work running in the background: the intake, and one polling round per courier.
@@ -86,6 +93,7 @@ public final class Daemon: Service, Sendable {
         }
 
         var running: [String: Running] = [:]
+        var fatal: String?
         var intakeWanted = false
         var lastRounds: [String: PollReport] = [:]
         // Runs only while a store cannot be written, so the daemon at rest has no extra wakeups.
@@ -108,6 +116,12 @@ public final class Daemon: Service, Sendable {
         /// While state cannot be written, rounds wait for the storage retry (`retrying`): their
         /// results could not be kept, and starting at once would poll the couriers in a loop.
         func startDueRounds(retrying: Bool = false) async {
+            do {
+                try pipeline.store.verifyFile()
+            } catch {
+                continuation.yield(.fatal(error.description))
+                return
+            }
             if pipeline.health.state != nil, !retrying { return }
             await pipeline.raiseDueAlerts()
             let busy = Set(running.keys)
@@ -181,7 +195,13 @@ public final class Daemon: Service, Sendable {
                     if running[Self.intakeKey] == nil { startIntake() } else { intakeWanted = true }
                 case .rescan:
                     // Catches files no inotify event announced, and work another process
-                    // (lacakd --check) scheduled since the timer was armed.
+                    // (lacakd --check) scheduled since the timer was armed; and notices a
+                    // database deleted or replaced even while nothing is due.
+                    do {
+                        try pipeline.store.verifyFile()
+                    } catch {
+                        continuation.yield(.fatal("\(error)"))
+                    }
                     if running[Self.intakeKey] == nil, pipeline.hasPendingIntake() { startIntake() }
                     await armTimer()
                 case .intakeFinished(let report):
@@ -234,6 +254,10 @@ public final class Daemon: Service, Sendable {
                     } else {
                         notifier.watchdog()
                     }
+                case .fatal(let message):
+                    logger.critical("\(message)")
+                    fatal = message
+                    break loop
                 case .shutdown:
                     break loop
                 }
@@ -262,6 +286,7 @@ public final class Daemon: Service, Sendable {
             logger.error("\(error)")
         }
         continuation.finish()
+        if let fatal { throw Stopped(description: fatal) }
         logger.info("lacakd stopped")
     }
 

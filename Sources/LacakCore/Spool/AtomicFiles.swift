@@ -186,4 +186,11 @@ public final class DaemonLock: Sendable {
             throw SpoolError(operation: "start", message: "another lacakd run is already using the state directory \(stateDirectory) (it holds \(path)); stop it first")
         }
     }
+
+    /// Whether a daemon holds the state directory now.
+    public static func isHeld(stateDirectory: String) -> Bool {
+        let path = (stateDirectory as NSString).appendingPathComponent("lock/daemon.lock")
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        return (try? FileLock(path: path, timeout: nil)) == nil
+    }
 }

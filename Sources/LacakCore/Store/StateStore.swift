@@ -10,6 +10,8 @@ public final class StateStore: Sendable {
     /// Path of the database file.
     public let path: String
     let pool: DatabasePool
+    /// Device and inode of the file opened, to notice it being deleted or replaced.
+    private let identity: (device: UInt64, inode: UInt64)?
 
     /// Opens (and creates or migrates) `state.sqlite` in `directory`.
     public init(directory: String) throws(StoreError) {
@@ -32,6 +34,25 @@ public final class StateStore: Sendable {
             try Self.migrator.migrate(pool)
         } catch {
             throw StoreError(operation: "open \(path)", message: "\(error)")
+        }
+        identity = Self.fileIdentity(path)
+    }
+
+    private static func fileIdentity(_ path: String) -> (device: UInt64, inode: UInt64)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
+    /// Fails when the database file lacak opened has been deleted or replaced since: whatever
+    /// lacak commits from then on would go into a file nobody will open again, so it must stop.
+    public func verifyFile() throws(StoreError) {
+        guard let identity else { return }
+        guard let now = Self.fileIdentity(path) else {
+            throw StoreError(operation: "keep using \(path)", message: "the database was deleted while lacak ran; stopping rather than losing work (restore it, or restart lacak to start anew)")
+        }
+        guard now == identity else {
+            throw StoreError(operation: "keep using \(path)", message: "the database was replaced by another file while lacak ran; stopping rather than losing work (restart lacak to use the new one)")
         }
     }
 
