@@ -134,4 +134,43 @@ import Testing
         let report = await pipeline.pollDue()
         #expect(report.polled == 1, "a next_check a month ahead is due now")
     }
+
+    /// A courier answering with tens of thousands of events for one parcel: the newest
+    /// max_events are kept, the snapshot says how many were not, and later polls stay bounded.
+    @Test func eventsPerShipmentAreCapped() async throws {
+        let count = LockBox(20_000)
+        let server = try await LoopbackServer(routes: [LoopbackRoute(nil, "/*") { _ in
+            let total = count.withLock { $0 }
+            var history: [String] = []
+            history.reserveCapacity(total)
+            for index in (0..<total).reversed() {
+                let time = Timestamp(seconds: 1_780_000_000 + Int64(index) * 60).iso8601(in: .utc).prefix(19).replacingOccurrences(of: "T", with: " ")
+                history.append(#"{"date": "\#(time)", "desc": "Paket telah sampai di HUB_\#(index)", "location": ""}"#)
+            }
+            return .json(#"{"status": 200, "data": {"summary": {"awb": "JT7000001"}, "history": [\#(history.joined(separator: ","))]}}"#)
+        }])
+        defer { Task { await server.stop() } }
+        let directory = TestDirectory("events-cap")
+        let text = TestConfig.daemon(root: directory.path, extra: "max_events = 100") + TestConfig.courier(preset: "binderbyte", endpoint: server.baseURL, codes: ["jnt"], extra: "max_response_size = \"16MiB\"")
+        let config = try ConfigLoader(environment: TestConfig.environment).load(text: text, path: directory.join("lacak.toml"))
+        let client = LacakCore.HTTPClient()
+        defer { client.shutdown() }
+        let pipeline = try TrackingPipeline(config: config, client: client, logger: Logger(label: "test"))
+        try directory.write("spool/incoming/o.json", #"{"order_id": "C-1", "tracking_number": "JT7000001", "courier": "jnt"}"#)
+        _ = await pipeline.ingest()
+        _ = await pipeline.pollDue(all: true)
+        _ = try await pipeline.publish()
+        var snapshot = try JSONParser().parse(try directory.read("spool/orders/C-1.json"))
+        #expect(snapshot["events"]?.arrayValue?.count == 100)
+        #expect(snapshot["events_dropped"]?.integerValue == 19_900)
+        #expect(snapshot["events"]?.arrayValue?.last?["description"]?.stringValue == "Paket telah sampai di HUB_19999", "the newest are kept")
+        count.withLock { $0 = 20_001 }
+        _ = await pipeline.pollDue(all: true)
+        _ = try await pipeline.publish()
+        snapshot = try JSONParser().parse(try directory.read("spool/orders/C-1.json"))
+        #expect(snapshot["events"]?.arrayValue?.count == 100)
+        #expect(snapshot["events_dropped"]?.integerValue == 19_901)
+        let stored = try pipeline.store.readNow("count") { try $0.events("C-1").count }
+        #expect(stored == 100)
+    }
 }

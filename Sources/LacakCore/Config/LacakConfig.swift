@@ -118,6 +118,8 @@ public struct DaemonSettings: Sendable, Decodable {
     public var dispatchDeadline: ConfigDuration
     /// Most shipments one daemon round polls; a larger backlog is worked off in several rounds.
     public var roundSize: Int
+    /// Most events kept per shipment; a courier answering with more keeps its newest.
+    public var maxEvents: Int
     /// How long a stopping daemon lets requests in flight finish before it abandons them.
     public var shutdownTimeout: ConfigDuration
     /// How often the daemon scans `incoming/` even without a file-system event.
@@ -142,6 +144,7 @@ public struct DaemonSettings: Sendable, Decodable {
         stallAfter = ConfigDuration(seconds: 14 * 86400)
         dispatchDeadline = .hours(48)
         roundSize = 5000
+        maxEvents = 1000
         shutdownTimeout = ConfigDuration(seconds: 20)
         intakeRescan = ConfigDuration(seconds: 30)
     }
@@ -159,6 +162,7 @@ public struct DaemonSettings: Sendable, Decodable {
         case stallAfter = "stall_after"
         case dispatchDeadline = "dispatch_deadline"
         case roundSize = "round_size"
+        case maxEvents = "max_events"
         case shutdownTimeout = "shutdown_timeout"
         case intakeRescan = "intake_rescan"
         case dataDirectory = "data_dir"
@@ -198,6 +202,7 @@ public struct DaemonSettings: Sendable, Decodable {
         stallAfter = try container.duration(.stallAfter, default: stallAfter, in: ConfigRange.stallAfter)
         dispatchDeadline = try container.duration(.dispatchDeadline, default: dispatchDeadline, in: ConfigRange.dispatchDeadline)
         roundSize = try container.count(.roundSize, default: roundSize, in: 1...1_000_000)
+        maxEvents = try container.count(.maxEvents, default: maxEvents, in: 10...100_000)
         shutdownTimeout = try container.duration(.shutdownTimeout, default: shutdownTimeout, in: ConfigRange.shutdownTimeout)
         intakeRescan = try container.duration(.intakeRescan, default: intakeRescan, in: ConfigRange.intakeRescan)
         // Read (and resolved) by ConfigLoader before decoding, as presets depend on it.

@@ -11,6 +11,7 @@ public struct OrderUpdater: Sendable {
     let defaultSchedule: PollSchedule
     let stallAfter: Double
     let dispatchDeadline: Double
+    let maxEvents: Int
     let detector: TrackingNumberDetector
     let detection: DetectionSettings
     /// Every courier code some enabled courier serves.
@@ -24,6 +25,7 @@ public struct OrderUpdater: Sendable {
         schedules = Dictionary(config.couriers.map { ($0.id, PollSchedule(daemon: config.daemon, courier: $0)) }, uniquingKeysWith: { first, _ in first })
         stallAfter = config.daemon.stallAfter.seconds
         dispatchDeadline = config.daemon.dispatchDeadline.seconds
+        maxEvents = config.daemon.maxEvents
         detector = config.detector
         detection = config.detection
         servedCodes = Set(directory.couriers.flatMap { $0.codes + [$0.id] })
@@ -160,9 +162,23 @@ public struct OrderUpdater: Sendable {
         case .found(let report):
             order.lastChecked = now
             let known = try transaction.eventFingerprints(order.orderID)
-            let progress = ShipmentProgress(current: order.carrier, knownFingerprints: known, incoming: report.events,
+            // A shipment with a hundred thousand events keeps its newest max_events: the older
+            // ones are not read again on every poll, and the snapshot says how many went.
+            var incoming = report.events
+            let truncated = incoming.count > maxEvents
+            if truncated {
+                incoming.sort { TrackingEvent.chronological($1, $0) }
+                order.eventsDropped = max(order.eventsDropped, incoming.count - maxEvents)
+                incoming.removeLast(incoming.count - maxEvents)
+            }
+            let progress = ShipmentProgress(current: order.carrier, knownFingerprints: known, incoming: incoming,
                                             evidence: report.evidence, now: now)
             try transaction.insertEvents(progress.newEvents, orderID: order.orderID, seenAt: now)
+            if known.count + progress.newEvents.count > maxEvents {
+                let pruned = try transaction.pruneEvents(order.orderID, keeping: maxEvents)
+                // When the answer itself was cut, the pruned ones are among those counted above.
+                if !truncated { order.eventsDropped += pruned }
+            }
             if !progress.newEvents.isEmpty { order.lastEventAt = now }
             if let service = report.service { order.service = service }
             order.carrier = progress.state

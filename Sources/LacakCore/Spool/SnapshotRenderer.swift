@@ -23,6 +23,7 @@ public struct SnapshotRenderer: Sendable {
             "courier": Self.courierJSON(order, providerName: courierName, includeService: true),
             "tracking_number": .optionalString(order.trackingNumber),
             "events": .array(events.map { Self.eventJSON($0, zone: zone) }),
+            "events_dropped": .integer(Int64(order.eventsDropped)),
             "created_at": .string(order.createdAt.iso8601(in: zone)),
             "updated_at": .string(order.updatedAt.iso8601(in: zone)),
             "last_checked": time(order.lastChecked),

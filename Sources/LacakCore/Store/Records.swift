@@ -39,6 +39,8 @@ public struct OrderRecord: Sendable, Equatable {
     /// The aggregator's shipment-level status says "still moving" while the events say
     /// delivered: delivered is shown but not final, and polling goes on.
     public var disputed: Bool
+    /// How many of the shipment's oldest events were not kept (`max_events`).
+    public var eventsDropped: Int
 
     public init(orderID: String, shopStatus: ShopStatus, courierCode: String? = nil, courierID: String? = nil,
                 trackingNumber: String? = nil, now: Timestamp) {
@@ -65,6 +67,7 @@ public struct OrderRecord: Sendable, Equatable {
         self.version = 1
         self.writtenVersion = 0
         self.disputed = false
+        self.eventsDropped = 0
     }
 
     /// The columns of `orders` in the order `init(row:)` and `values` use them: rows are read
@@ -73,7 +76,7 @@ public struct OrderRecord: Sendable, Equatable {
         "order_id", "shop_status", "courier_code", "courier_id", "courier_candidates", "tracking_number", "service",
         "carrier_status", "carrier_reason", "status_time", "buyer_status", "seller_status", "meta", "created_at",
         "updated_at", "last_event_at", "last_checked", "next_check", "confirmations", "failures", "last_error",
-        "ready_since", "dispatch_alert_at", "version", "written_version", "disputed",
+        "ready_since", "dispatch_alert_at", "version", "written_version", "disputed", "events_dropped",
     ]
 
     /// `SELECT` of every column in `columns` order.
@@ -109,6 +112,7 @@ public struct OrderRecord: Sendable, Equatable {
         version = row[23]
         writtenVersion = row[24]
         disputed = row[25]
+        eventsDropped = row[26]
     }
 
     /// Every column's value in `columns` order.
@@ -118,7 +122,7 @@ public struct OrderRecord: Sendable, Equatable {
             trackingNumber, service, carrier.status.rawValue, carrier.reason?.rawValue, carrier.statusTime?.milliseconds,
             view.buyer.rawValue, view.seller.rawValue, meta, createdAt.milliseconds, updatedAt.milliseconds,
             lastEventAt?.milliseconds, lastChecked?.milliseconds, nextCheck?.milliseconds, confirmations, failures,
-            lastError, readySince?.milliseconds, dispatchAlertAt?.milliseconds, version, writtenVersion, disputed,
+            lastError, readySince?.milliseconds, dispatchAlertAt?.milliseconds, version, writtenVersion, disputed, eventsDropped,
         ]
     }
 

@@ -188,6 +188,8 @@ public final class StateStore: Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: """
                 ALTER TABLE orders ADD COLUMN disputed INTEGER NOT NULL DEFAULT 0;
+                -- Events of this shipment not kept because of max_events (the oldest).
+                ALTER TABLE orders ADD COLUMN events_dropped INTEGER NOT NULL DEFAULT 0;
 
                 -- Event texts no status rule classified, per courier code, folded (digits and
                 -- bracketed names stripped) so one wording is one row.

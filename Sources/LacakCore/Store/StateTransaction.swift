@@ -171,6 +171,16 @@ public struct StateTransaction {
         return Set(try String.fetchAll(statement, arguments: [orderID]))
     }
 
+    /// Keeps the newest `limit` events of an order and deletes the rest; how many went.
+    @discardableResult
+    public func pruneEvents(_ orderID: String, keeping limit: Int) throws -> Int {
+        try db.execute(sql: """
+            DELETE FROM events WHERE order_id = ? AND fingerprint NOT IN
+                (SELECT fingerprint FROM events WHERE order_id = ? ORDER BY time DESC, fingerprint LIMIT ?)
+            """, arguments: [orderID, orderID, limit])
+        return db.changesCount
+    }
+
     public func insertEvents(_ events: [TrackingEvent], orderID: String, seenAt: Timestamp) throws {
         guard !events.isEmpty else { return }
         let statement = try db.cachedStatement(sql: """
