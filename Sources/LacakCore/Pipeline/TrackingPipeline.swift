@@ -440,9 +440,11 @@ public final class TrackingPipeline: Sendable {
         do {
             let report = try await offload { [publisher] () throws(SpoolError) -> SpoolPublisher.Report in try publisher.publish() }
             noteWorked(.spool)
+            // A state problem found by publishing (its lock could not be opened) ends with it.
+            if health.state?.message.hasPrefix("state: cannot open lock") == true { noteWorked(.state) }
             return report
         } catch {
-            noteFailure(.spool, error.description)
+            noteFailure(error.aboutState ? .state : .spool, error.description)
             throw error
         }
     }

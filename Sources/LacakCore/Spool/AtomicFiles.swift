@@ -133,7 +133,11 @@ final class FileLock: Sendable {
     /// `waiting` is told once, when the lock is not free at first.
     init(path: String, timeout: Double?, waiting: (() -> Void)? = nil) throws(SpoolError) {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
-        guard fd >= 0 else { throw SpoolError(operation: "open lock \(path)", errno: errno) }
+        guard fd >= 0 else {
+            var error = SpoolError(operation: "open lock \(path)", errno: errno)
+            error.aboutState = true
+            throw error
+        }
         fchmod(fd, 0o600)
         let deadline = Timestamp.now.adding(seconds: timeout ?? 0)
         var told = false

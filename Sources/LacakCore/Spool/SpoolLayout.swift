@@ -99,6 +99,9 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
     /// An entry that blocks the operation (a directory where a file must go), which the
     /// publisher moves to `quarantine/` so the rest of the spool is delivered.
     public var inTheWay: String?
+    /// The failure is in the state directory (its locks), not the spool: a read-only state
+    /// directory is reported as state not writable.
+    public var aboutState = false
 
     public init(operation: String, message: String, inTheWay: String? = nil) {
         self.operation = operation
@@ -110,5 +113,5 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         self.init(operation: operation, message: String(cString: strerror(code)))
     }
 
-    public var description: String { "spool: cannot \(operation): \(message)" }
+    public var description: String { "\(aboutState ? "state" : "spool"): cannot \(operation): \(message)" }
 }
