@@ -11,6 +11,7 @@ final class ShipmentBook: Sendable {
         var firstSeen: [String: Double] = [:]
         var forced: [String: Scenario] = [:]
         var scripts: [String: ScriptedHistory] = [:]
+        var lookups: [String: Int] = [:]
         var requests = 0
         var requestsByPath: [String: Int] = [:]
         var log: [(time: Double, path: String, status: Int, retryAfter: Int?)] = []
@@ -78,12 +79,17 @@ final class ShipmentBook: Sendable {
     /// The timeline of a number and the simulated minutes since its story began.
     func observe(_ awb: String) -> (timeline: Timeline, start: Double, elapsedMinutes: Double) {
         let now = simulatedNow
-        let (start, scenario, script) = state.withLockedValue { state -> (Double, Scenario, ScriptedHistory?) in
+        let (start, scenario, script, lookups) = state.withLockedValue { state -> (Double, Scenario, ScriptedHistory?, Int) in
             let start = state.firstSeen[awb] ?? now
             state.firstSeen[awb] = start
-            return (start, state.forced[awb] ?? Scenario.derived(from: awb), state.scripts[awb])
+            state.lookups[awb, default: 0] += 1
+            return (start, state.forced[awb] ?? Scenario.derived(from: awb), state.scripts[awb], state.lookups[awb] ?? 1)
         }
         let timeline = script.map { Timeline(awb: awb, script: $0) } ?? Timeline(awb: awb, scenario: scenario)
+        if let script, script.perLookup {
+            // The n-th lookup sees n scans, dated as if time had passed between them.
+            return (timeline, start, Double((lookups - 1) * script.stepMinutes))
+        }
         return (timeline, start, (now - start) / 60)
     }
 

@@ -50,13 +50,17 @@ struct ScriptedHistory: Sendable {
     /// How the history ends, for the shipment-level status dialects report beside the events
     /// (`delivered` makes Binderbyte's summary say DELIVERED once the last scan is visible).
     var final: StepKind?
+    /// One more scan with each lookup of the number, whatever the clock says: tests that must
+    /// see every step do not depend on how fast the machine is.
+    var perLookup: Bool
 
-    /// Reads `{"texts": [...], "step_minutes": 60, "final": "delivered"}`.
+    /// Reads `{"texts": [...], "step_minutes": 60, "final": "delivered", "advance": "per_lookup"}`.
     init?(json: [String: Any]) {
         guard let texts = json["texts"] as? [String], !texts.isEmpty else { return nil }
         self.texts = texts
         stepMinutes = (json["step_minutes"] as? Int) ?? 60
         final = (json["final"] as? String).flatMap(StepKind.init(rawValue:))
+        perLookup = (json["advance"] as? String) == "per_lookup"
     }
 }
 
