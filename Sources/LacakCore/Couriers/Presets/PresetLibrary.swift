@@ -34,6 +34,18 @@ struct PresetLibrary {
         return directories
     }
 
+    /// Preset and vocabulary files parsed before, by path and content: TOMLKit keeps a few
+    /// KiB of every parse for good, and a reload reads a dozen of these shipped files, so each
+    /// distinct text is parsed once per process (a changed file is parsed again).
+    private static let parsedFiles = LockBox<[String: (text: String, tree: JSONValue)]>([:])
+
+    static func parsed(_ text: String, file path: String) throws(ConfigError) -> JSONValue {
+        if let cached = parsedFiles.withLock({ $0[path] }), cached.text == text { return cached.tree }
+        let tree = try TOMLReader.tree(text, file: path)
+        parsedFiles.withLock { $0[path] = (text, tree) }
+        return tree
+    }
+
     /// Names of the presets found, for messages.
     var available: [String] {
         var names: Set<String> = []
@@ -55,7 +67,7 @@ struct PresetLibrary {
             }
             let value: JSONValue
             do {
-                value = try TOMLReader.tree(text, file: path)
+                value = try Self.parsed(text, file: path)
             } catch {
                 throw .invalid(error)
             }
@@ -131,7 +143,7 @@ extension PresetLibrary {
             }
             let tree: JSONValue
             do {
-                tree = try TOMLReader.tree(text, file: path)
+                tree = try Self.parsed(text, file: path)
             } catch {
                 throw .invalid(error)
             }
