@@ -115,4 +115,29 @@ import Testing
         #expect(searched >= 3)
         #expect(outputs.joined().contains("***"), "what was echoed is shown redacted")
     }
+
+    /// A courier message and an intake file name carrying `\n<0>` and ANSI/OSC escapes: under
+    /// journald no line of another priority is forged, and no escape reaches the terminal.
+    @Test func controlCharactersFromOutsideAreEscaped() async throws {
+        let server = try await LoopbackServer(routes: [LoopbackRoute(nil, "/*") { _ in
+            .json(#"{"status": 500, "message": "oops\n<0>forged emergency \u001b[31mred\u001b]0;title\u0007"}"#, status: 500)
+        }])
+        defer { Task { await server.stop() } }
+        let directory = TestDirectory("escapes")
+        let config = try directory.write("lacak.toml", TestConfig.daemon(root: directory.path) + TestConfig.courier(preset: "binderbyte", endpoint: server.baseURL, codes: ["jne"]))
+        try directory.write("spool/incoming/o.json", #"{"order_id": "T-1", "tracking_number": "JX62001", "courier": "jne"}"#)
+        try directory.write("spool/incoming/evil\u{1b}[2J\n<0>name.json", "not json at all")
+        try await Task.sleep(for: .milliseconds(50))
+        for environment in [["JOURNAL_STREAM": "8:1234"], [:]] {
+            let result = try await runProcess(Binaries.lacakd, ["--check", "--all", "--config", config], environment: TestConfig.environment.merging(environment) { $1 })
+            let text = result.stdout + result.stderr
+            #expect(text.contains("forged emergency"), "the message is shown: \(text)")
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                #expect(!line.hasPrefix("<0>"), "a forged journald line: \(line)")
+                #expect(!line.hasPrefix("forged"), "the message started a line of its own: \(line)")
+            }
+            #expect(!text.unicodeScalars.contains("\u{1b}"), "an escape reached the terminal")
+            #expect(!text.unicodeScalars.contains("\u{07}"))
+        }
+    }
 }
