@@ -164,6 +164,16 @@ import Testing
         #expect(snapshot["events"]?.arrayValue?.count == 100)
         #expect(snapshot["events_dropped"]?.integerValue == 19_900)
         #expect(snapshot["events"]?.arrayValue?.last?["description"]?.stringValue == "Paket telah sampai di HUB_19999", "the newest are kept")
+        // The same answer again: nothing new, so the snapshot is not rewritten.
+        func inode() -> UInt64 {
+            var info = stat()
+            return stat(directory.join("spool/orders/C-1.json"), &info) == 0 ? UInt64(info.st_ino) : 0
+        }
+        let first = inode()
+        _ = await pipeline.pollDue(all: true)
+        let report = try await pipeline.publish()
+        #expect(report.snapshots == 0)
+        #expect(inode() == first, "an unchanged snapshot was rewritten")
         count.withLock { $0 = 20_001 }
         _ = await pipeline.pollDue(all: true)
         _ = try await pipeline.publish()

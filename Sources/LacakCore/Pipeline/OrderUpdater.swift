@@ -151,6 +151,7 @@ public struct OrderUpdater: Sendable {
         guard var order = try transaction.order(shipment.orderID), order.trackingNumber == shipment.trackingNumber, order.isTrackable else {
             return effect
         }
+        let before = order
         if let polledBy, !outcome.isDeferred { order.courierID = polledBy }
         let schedule = order.courierID.flatMap { schedules[$0] } ?? defaultSchedule
         let old = (carrier: order.carrier.status, view: order.view)
@@ -220,7 +221,19 @@ public struct OrderUpdater: Sendable {
         }
         order.view = OrderView.derive(shop: order.shopStatus, carrier: order.carrier.status, hasTracking: true)
         watchDispatch(&order, now: now)
-        try transaction.update(order)
+        // A poll that found nothing new rewrites no snapshot: only when it was checked and when
+        // it is due again moved (polling neither started nor stopped), and readers need not
+        // see every poll as a changed file.
+        var unchanged = order
+        unchanged.lastChecked = before.lastChecked
+        unchanged.updatedAt = before.updatedAt
+        if (order.nextCheck == nil) == (before.nextCheck == nil) { unchanged.nextCheck = before.nextCheck }
+        if unchanged == before {
+            order.updatedAt = before.updatedAt
+            try transaction.update(order, rewriteSnapshot: false)
+        } else {
+            try transaction.update(order)
+        }
         if order.carrier.status != old.carrier || order.view != old.view {
             effect.changed = true
             effect.notifications = try recordChange(of: order, from: old, event: deciding, in: transaction, now: now)

@@ -34,9 +34,10 @@ public struct StateTransaction {
         try statement.execute(arguments: StatementArguments(order.values))
     }
 
-    /// Writes every column of an existing order and bumps its version so its snapshot is rewritten.
-    public func update(_ order: OrderRecord) throws {
-        let statement = try db.cachedStatement(sql: Self.updateOrderSQL)
+    /// Writes every column of an existing order and bumps its version so its snapshot is
+    /// rewritten (unless `rewriteSnapshot` is false: only schedule bookkeeping changed).
+    public func update(_ order: OrderRecord, rewriteSnapshot: Bool = true) throws {
+        let statement = try db.cachedStatement(sql: rewriteSnapshot ? Self.updateOrderSQL : Self.updateOrderQuietlySQL)
         let values = order.values
         var arguments: [(any DatabaseValueConvertible)?] = Self.updatedColumns.map { values[$0] }
         arguments.append(order.orderID)
@@ -55,6 +56,10 @@ public struct StateTransaction {
     private static let updateOrderSQL = "UPDATE orders SET "
         + updatedColumns.map { OrderRecord.columns[$0] + " = ?" }.joined(separator: ", ")
         + ", version = version + 1 WHERE order_id = ?"
+
+    private static let updateOrderQuietlySQL = "UPDATE orders SET "
+        + updatedColumns.map { OrderRecord.columns[$0] + " = ?" }.joined(separator: ", ")
+        + " WHERE order_id = ?"
 
     /// Shipments due at `now` (or every one still being polled when `all`), earliest first,
     /// leaving out those of the couriers in `excluding` ("" stands for shipments without one).
