@@ -72,22 +72,29 @@ package struct CorpusScorer: Sendable {
 
     package init(preset: String, dataDirectory: String) throws {
         self.preset = preset
+        let config = try Self.presetConfig(preset, dataDirectory: dataDirectory, id: "accuracy")
+        adapter = try AdapterFactory.make(config.couriers[0], daemon: config.daemon)
+        served = Set(config.couriers[0].codes)
+    }
+
+    /// A config of one courier using `preset` from `dataDirectory`, pointed nowhere, with an
+    /// API key long enough that redacting it touches no courier text: for in-process runs of a
+    /// preset's parsing path (accuracy, benchmarks).
+    package static func presetConfig(_ preset: String, dataDirectory: String, id: String) throws -> LacakConfig {
         let directory = FileManager.default.temporaryDirectory.path
         let text = """
             [daemon]
-            spool_dir = "\(directory)/lacak-accuracy-spool"
-            state_dir = "\(directory)/lacak-accuracy-state"
+            spool_dir = "\(directory)/lacak-\(id)-spool"
+            state_dir = "\(directory)/lacak-\(id)-state"
             data_dir = "\(URL(fileURLWithPath: dataDirectory).standardizedFileURL.path)"
             [[courier]]
-            id = "accuracy"
+            id = "\(id)"
             preset = "\(preset)"
             endpoint = "http://127.0.0.1:9"
             [courier.credentials]
-            api_key = { env = "LACAK_ACCURACY_KEY" }
+            api_key = { env = "LACAK_HARNESS_KEY" }
             """
-        let config = try ConfigLoader(environment: ["LACAK_ACCURACY_KEY": "accuracy-key-7f3a9c"], resolveSecrets: true).load(text: text, path: directory + "/lacak-accuracy.toml")
-        adapter = try AdapterFactory.make(config.couriers[0], daemon: config.daemon)
-        served = Set(config.couriers[0].codes)
+        return try ConfigLoader(environment: ["LACAK_HARNESS_KEY": "harness-key-7f3a9c"], resolveSecrets: true).load(text: text, path: directory + "/lacak-\(id).toml")
     }
 
     /// An answer of the preset's API with one event (or several, oldest first), no

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LacakAccuracy
 import LacakCore
 
 /// `lacak-bench`: lacak's measurements that run in-process: parsing speed (the default) and
@@ -38,20 +39,7 @@ struct ParseCommand: ParsableCommand {
     var seconds: Double = 2
 
     func run() throws {
-        let directory = FileManager.default.temporaryDirectory.path
-        let text = """
-            [daemon]
-            spool_dir = "\(directory)/lacak-bench-spool"
-            state_dir = "\(directory)/lacak-bench-state"
-            data_dir = "\(URL(fileURLWithPath: dataDir).standardizedFileURL.path)"
-            [[courier]]
-            id = "bench"
-            preset = "\(preset)"
-            endpoint = "http://127.0.0.1:9"
-            [courier.credentials]
-            api_key = { env = "LACAK_BENCH_KEY" }
-            """
-        let config = try ConfigLoader(environment: ["LACAK_BENCH_KEY": "bench"], resolveSecrets: true).load(text: text, path: directory + "/lacak-bench.toml")
+        let config = try CorpusScorer.presetConfig(preset, dataDirectory: dataDir, id: "bench")
         let adapter = try AdapterFactory.make(config.couriers[0], daemon: config.daemon)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: body)))
         let response = HTTPResponse(status: 200, body: bytes)

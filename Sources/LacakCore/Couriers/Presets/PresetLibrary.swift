@@ -39,6 +39,19 @@ struct PresetLibrary {
     /// distinct text is parsed once per process (a changed file is parsed again).
     private static let parsedFiles = LockBox<[String: (text: String, tree: JSONValue)]>([:])
 
+    /// The text and tree of a shipped TOML file; nil when there is none at `path`.
+    static func read(_ path: String) throws(PresetError) -> (text: String, tree: JSONValue)? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .invalid(ConfigError(file: path, message: "the file is not valid UTF-8"))
+        }
+        do {
+            return (text, try parsed(text, file: path))
+        } catch {
+            throw .invalid(error)
+        }
+    }
+
     static func parsed(_ text: String, file path: String) throws(ConfigError) -> JSONValue {
         if let cached = parsedFiles.withLock({ $0[path] }), cached.text == text { return cached.tree }
         let tree = try TOMLReader.tree(text, file: path)
@@ -61,16 +74,7 @@ struct PresetLibrary {
         guard Identifiers.isValidCourierID(name) else { throw .notFound(name) }
         for directory in directories {
             let path = directory + "/couriers/" + name + ".toml"
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw .invalid(ConfigError(file: path, message: "the file is not valid UTF-8"))
-            }
-            let value: JSONValue
-            do {
-                value = try Self.parsed(text, file: path)
-            } catch {
-                throw .invalid(error)
-            }
+            guard let (text, value) = try Self.read(path) else { continue }
             for forbidden in ["id", "preset"] where value[forbidden] != nil {
                 throw .invalid(ConfigError(file: path, line: TOMLLineIndex(source: text).line(for: [forbidden]), keyPath: forbidden, message: "a preset cannot set `\(forbidden)`"))
             }
@@ -137,16 +141,7 @@ extension PresetLibrary {
         guard Identifiers.isValidCourierID(name) else { throw .notFound(name) }
         for directory in directories {
             let path = directory + "/couriers/vocabulary/" + name + ".toml"
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw .invalid(ConfigError(file: path, message: "the file is not valid UTF-8"))
-            }
-            let tree: JSONValue
-            do {
-                tree = try Self.parsed(text, file: path)
-            } catch {
-                throw .invalid(error)
-            }
+            guard let (text, tree) = try Self.read(path) else { continue }
             let file: VocabularyFile
             do {
                 file = try JSONDecoder().decode(VocabularyFile.self, from: Data(JSONWriter(pretty: false).bytes(tree)))
