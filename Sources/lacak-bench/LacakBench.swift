@@ -35,6 +35,9 @@ struct ParseCommand: ParsableCommand {
     @Option(help: "Directory with couriers/ (the repository's config/).")
     var dataDir: String = "config"
 
+    @Option(help: "lacak's courier code of the parcel, whose status vocabulary reads the events (as a poll does).")
+    var courier: String = "jne"
+
     @Option(help: "How long to run each side, in seconds.")
     var seconds: Double = 2
 
@@ -50,7 +53,7 @@ struct ParseCommand: ParsableCommand {
         let started = Date()
         while Date().timeIntervalSince(started) < seconds {
             for _ in 0..<50 {
-                guard case .found(let report) = adapter.interpret(response, for: [number]).results[number] else {
+                guard case .found(let report) = adapter.interpret(response, for: [TrackingQuery(trackingNumber: number, intakeCode: courier, courier: config.couriers[0])]).results[number] else {
                     throw ValidationError("the body did not parse as a found shipment for \(number)")
                 }
                 let progress = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: report.events)

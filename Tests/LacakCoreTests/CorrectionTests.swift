@@ -88,13 +88,12 @@ import Testing
     }
 
     @Test func withTheJntVocabularyTheSameHistoryNeedsNoCorrection() async throws {
-        let setup = try Setup(scripts: ["JP1000000002": ["texts": Self.jntHistory, "step_minutes": 120, "final": "delivered"]], speed: 36_000)
+        let setup = try Setup(scripts: ["JP1000000002": ["texts": Self.jntHistory, "step_minutes": 120, "final": "delivered", "advance": "per_lookup"]], speed: 36_000)
         try setup.directory.write("spool/incoming/o.json", #"{"order_id": "C-2", "tracking_number": "JP1000000002", "courier": "jnt", "status": "AWAITING_COLLECTION"}"#)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             _ = try await setup.check()
             if try setup.snapshot("C-2")["status"]?["carrier"]?.stringValue == "delivered" { break }
-            try await Task.sleep(for: .milliseconds(200))
         }
         let kinds = try setup.buyerKinds()
         #expect(kinds.filter { $0 == "order_delivered" }.count == 1, "\(kinds)")

@@ -156,4 +156,32 @@ import Testing
         #expect(loaded.couriers[0].statusRules.count == 1)
         #expect(loaded.couriers[0].statusRules[0].couriers == ["kurirku"], "a vocabulary's rules take its couriers")
     }
+
+    /// The literal prefilter in front of ICU never turns a match into a miss: every pattern of
+    /// every vocabulary, on every corpus text, answers as the regular expression alone does.
+    @Test func thePrefilterAgreesWithTheRegexEngine() throws {
+        let directory = TestConfig.dataDirectory + "/couriers/vocabulary"
+        var patterns: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasSuffix(".toml") {
+            let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("match = '") {
+                patterns.append(String(line.dropFirst(9).dropLast()))
+            }
+        }
+        #expect(patterns.count > 150)
+        let texts = try Self.couriers.flatMap { try Self.file($0).texts.map(\.text) }
+        var compared = 0
+        for pattern in patterns {
+            let compiled = try CompiledPattern(pattern)
+            let regex = try NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+            for text in texts {
+                let folded = FoldedText(text)
+                let range = NSRange(folded.original.startIndex..<folded.original.endIndex, in: folded.original)
+                let expected = regex.firstMatch(in: folded.original, options: [], range: range) != nil
+                #expect(compiled.matches(folded) == expected, "\(pattern) on \(text)")
+                compared += 1
+            }
+        }
+        #expect(compared > 50_000)
+    }
 }

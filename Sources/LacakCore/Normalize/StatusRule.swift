@@ -132,18 +132,111 @@ struct FoldedText {
 /// lowercase substring search, which is many times faster than ICU and behaves the same.
 struct CompiledPattern: @unchecked Sendable {
     // @unchecked: NSRegularExpression is immutable after creation and documented thread-safe for
-    // matching; the phrase list is a value.
+    // matching; the phrase lists are values.
     private let phrases: [[UInt8]]?
     private let regex: NSRegularExpression?
+    /// For a real regex: one literal each of its top-level alternatives must contain. A text
+    /// holding none of them cannot match, and most texts match few of a vocabulary's rules,
+    /// so ICU only runs on the candidates (nil: no such literal, always run it).
+    private let required: [[UInt8]]?
 
     init(_ pattern: String) throws {
         if let phrases = CompiledPattern.literalAlternatives(pattern) {
             self.phrases = phrases
             self.regex = nil
+            self.required = nil
         } else {
             self.phrases = nil
             self.regex = try NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+            self.required = CompiledPattern.requiredLiterals(pattern)
         }
+    }
+
+    /// The longest run of plain characters each top-level alternative of `pattern` must
+    /// contain, lowercased; nil when some alternative has none of two or more characters.
+    static func requiredLiterals(_ pattern: String) -> [[UInt8]]? {
+        var branches: [[UInt8]] = []
+        var current: [UInt8] = []
+        var depth = 0
+        var escaped = false
+        var inClass = false
+        for byte in pattern.utf8 {
+            if escaped { escaped = false; current.append(0x5C); current.append(byte); continue }
+            if byte == 0x5C { escaped = true; continue }
+            if inClass { current.append(byte); if byte == UInt8(ascii: "]") { inClass = false }; continue }
+            switch byte {
+            case UInt8(ascii: "["): inClass = true; current.append(byte)
+            case UInt8(ascii: "("): depth += 1; current.append(byte)
+            case UInt8(ascii: ")"): depth -= 1; current.append(byte)
+            case UInt8(ascii: "|") where depth == 0: branches.append(current); current = []
+            default: current.append(byte)
+            }
+        }
+        branches.append(current)
+        var literals: [[UInt8]] = []
+        for branch in branches {
+            guard let literal = longestRequiredRun(branch), literal.count >= 2 else { return nil }
+            literals.append(literal)
+        }
+        return literals
+    }
+
+    /// The longest run of literal characters at depth 0 of one alternative that no quantifier
+    /// makes optional (the branch still holds escapes as backslash + byte).
+    private static func longestRequiredRun(_ branch: [UInt8]) -> [UInt8]? {
+        var best: [UInt8] = []
+        var run: [UInt8] = []
+        func close() { if run.count > best.count { best = run }; run = [] }
+        var index = 0
+        var depth = 0
+        while index < branch.count {
+            let byte = branch[index]
+            let next = index + 1 < branch.count ? branch[index + 1] : 0
+            if depth > 0 {
+                if byte == UInt8(ascii: "(") { depth += 1 } else if byte == UInt8(ascii: ")") { depth -= 1 }
+                if byte == 0x5C { index += 1 }
+                index += 1
+                if depth == 0, index < branch.count, [UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{")].contains(branch[index]) { index += 1 }
+                continue
+            }
+            var literal: UInt8?
+            var width = 1
+            switch byte {
+            case UInt8(ascii: "("):
+                close(); depth = 1; index += 1; continue
+            case UInt8(ascii: "["):
+                close()
+                index += 1
+                while index < branch.count, branch[index] != UInt8(ascii: "]") { index += branch[index] == 0x5C ? 2 : 1 }
+                index += 1
+                if index < branch.count, [UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{")].contains(branch[index]) { index += 1 }
+                continue
+            case 0x5C:
+                width = 2
+                // \. \( \[ and the like are the character itself; \b \W \s are not characters.
+                if !((next >= 0x61 && next <= 0x7A) || (next >= 0x41 && next <= 0x5A) || (next >= 0x30 && next <= 0x39)) { literal = next }
+            case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"):
+                literal = nil
+            case UInt8(ascii: "{"):
+                close()
+                while index < branch.count, branch[index] != UInt8(ascii: "}") { index += 1 }
+                index += 1
+                continue
+            default:
+                literal = byte < 0x80 ? (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) : nil
+            }
+            let after = index + width < branch.count ? branch[index + width] : 0
+            let quantified = after == UInt8(ascii: "?") || after == UInt8(ascii: "*") || after == UInt8(ascii: "{")
+            if let literal, !quantified {
+                run.append(literal)
+                if after == UInt8(ascii: "+") { close() }
+            } else {
+                close()
+            }
+            index += width
+        }
+        close()
+        return best.isEmpty ? nil : best
     }
 
     func matches(_ text: String) -> Bool {
@@ -155,6 +248,7 @@ struct CompiledPattern: @unchecked Sendable {
             return phrases.contains { CompiledPattern.contains(text.lowercaseASCII, $0) }
         }
         guard let regex else { return false }
+        if let required, !required.contains(where: { CompiledPattern.contains(text.lowercaseASCII, $0) }) { return false }
         let range = NSRange(text.original.startIndex..<text.original.endIndex, in: text.original)
         return regex.firstMatch(in: text.original, options: [], range: range) != nil
     }
