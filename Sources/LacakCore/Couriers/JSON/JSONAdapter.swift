@@ -226,7 +226,8 @@ public struct JSONAdapter: CourierAdapter {
     /// shipment-level status text through `shipment_statuses` (or the `code` rules).
     func shipmentEvidence(_ shipment: JSONValue, vocabulary: String?) -> ShipmentEvidence? {
         let mapping = dialect.response
-        let text = mapping.shipmentStatus?.first(in: shipment)?.scalarText?.trimmingWhitespace()
+        // A status word, not a document: bounded before it can reach a log line.
+        let text = mapping.shipmentStatus?.first(in: shipment)?.scalarText?.trimmingWhitespace().prefix(100).description
         if let flag = mapping.deliveredFlag?.first(in: shipment), flag == .bool(true) || flag.scalarText?.lowercased() == "true" {
             return ShipmentEvidence(text: text ?? "delivered", status: .delivered)
         }
@@ -244,7 +245,7 @@ public struct JSONAdapter: CourierAdapter {
         guard let time = mapping.timeFormat.timestamp(from: .string(clock.isEmpty ? date : date + " " + clock), zone: zone, now: now)
             ?? mapping.timeFormat.timestamp(from: .string(date + " 00:00"), zone: zone, now: now)
         else { return nil }
-        let receiver = mapping.podReceiver?.first(in: shipment)?.scalarText?.trimmingWhitespace()
+        let receiver = mapping.podReceiver?.first(in: shipment)?.scalarText?.trimmingWhitespace().prefix(100).description
         let description = receiver.map { $0.isEmpty ? "Delivered (proof of delivery)" : "Delivered to \($0) (proof of delivery)" } ?? "Delivered (proof of delivery)"
         return TrackingEvent(time: time, description: description, code: "POD", status: .delivered)
     }
