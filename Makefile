@@ -154,7 +154,7 @@ demo: build
 	rm -rf $(DEMO_DIR); mkdir -p $(DEMO_DIR)/spool/incoming; \
 	$(BIN)/courier-sim --port $(DEMO_PORT) --speed $(DEMO_SPEED) --run-for 130 --api-key demo-key \
 		--shipments config/demo-scenarios.json > $(DEMO_DIR)/courier-sim.log 2>&1 & sim=$$!; \
-	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM PIPE HUP; \
 	for i in $$(seq 50); do grep -q listening $(DEMO_DIR)/courier-sim.log 2>/dev/null && break; sleep 0.1; done; \
 	grep -q listening $(DEMO_DIR)/courier-sim.log || { cat $(DEMO_DIR)/courier-sim.log; echo "courier-sim did not start (is port $(DEMO_PORT) free?)"; exit 1; }; \
 	export LACAK_DEMO_API_KEY=demo-key; \
