@@ -70,6 +70,11 @@ struct CourierSim: AsyncParsableCommand {
                 throw ValidationError("\(shipments) must map tracking numbers to scenario names or scripted histories")
             }
             for (awb, value) in table {
+                if let object = value as? [String: Any], let name = object["scenario"] as? String {
+                    guard let scenario = Scenario(rawValue: name) else { throw ValidationError("unknown scenario '\(name)' for \(awb)") }
+                    book.force(awb, scenario, perLookup: (object["advance"] as? String) == "per_lookup")
+                    continue
+                }
                 if let object = value as? [String: Any] {
                     guard let script = ScriptedHistory(json: object) else { throw ValidationError("\(awb): a scripted history needs a list of \"texts\"") }
                     book.force(awb, script)

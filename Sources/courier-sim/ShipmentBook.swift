@@ -12,6 +12,8 @@ final class ShipmentBook: Sendable {
         var forced: [String: Scenario] = [:]
         var scripts: [String: ScriptedHistory] = [:]
         var lookups: [String: Int] = [:]
+        /// Numbers whose scenario shows one more scan per lookup instead of by the clock.
+        var perLookup: Set<String> = []
         var requests = 0
         var requestsByPath: [String: Int] = [:]
         var log: [(time: Double, path: String, status: Int, retryAfter: Int?)] = []
@@ -68,8 +70,11 @@ final class ShipmentBook: Sendable {
         state.withLockedValue { $0.registered.contains(dialect + "/" + number) }
     }
 
-    func force(_ awb: String, _ scenario: Scenario) {
-        state.withLockedValue { $0.forced[awb] = scenario }
+    func force(_ awb: String, _ scenario: Scenario, perLookup: Bool = false) {
+        state.withLockedValue { state in
+            state.forced[awb] = scenario
+            if perLookup { state.perLookup.insert(awb) } else { state.perLookup.remove(awb) }
+        }
     }
 
     func force(_ awb: String, _ script: ScriptedHistory) {
@@ -79,16 +84,19 @@ final class ShipmentBook: Sendable {
     /// The timeline of a number and the simulated minutes since its story began.
     func observe(_ awb: String) -> (timeline: Timeline, start: Double, elapsedMinutes: Double) {
         let now = simulatedNow
-        let (start, scenario, script, lookups) = state.withLockedValue { state -> (Double, Scenario, ScriptedHistory?, Int) in
+        let (start, scenario, script, lookups, stepwise) = state.withLockedValue { state -> (Double, Scenario, ScriptedHistory?, Int, Bool) in
             let start = state.firstSeen[awb] ?? now
             state.firstSeen[awb] = start
             state.lookups[awb, default: 0] += 1
-            return (start, state.forced[awb] ?? Scenario.derived(from: awb), state.scripts[awb], state.lookups[awb] ?? 1)
+            return (start, state.forced[awb] ?? Scenario.derived(from: awb), state.scripts[awb], state.lookups[awb] ?? 1, state.perLookup.contains(awb))
         }
         let timeline = script.map { Timeline(awb: awb, script: $0) } ?? Timeline(awb: awb, scenario: scenario)
         if let script, script.perLookup {
             // The n-th lookup sees n scans, dated as if time had passed between them.
             return (timeline, start, Double((lookups - 1) * script.stepMinutes))
+        }
+        if stepwise, !timeline.steps.isEmpty {
+            return (timeline, start, Double(timeline.steps[min(lookups, timeline.steps.count) - 1].minutes))
         }
         return (timeline, start, (now - start) / 60)
     }
