@@ -35,6 +35,11 @@ struct UnmatchedCommand: AsyncParsableCommand {
         let logging = common.bootstrapLogging()
         let config = try common.loadConfig(logger: logging.logger, resolveSecrets: false)
         let rows: [UnmatchedText]
+        let database = (config.daemon.stateDirectory as NSString).appendingPathComponent("state.sqlite")
+        guard FileManager.default.fileExists(atPath: database) else {
+            logging.logger.error("no state at \(database): nothing has been tracked with \(config.file) yet")
+            throw ExitCode.failure
+        }
         do {
             let store = try StateStore(directory: config.daemon.stateDirectory)
             rows = try store.readNow("list unmatched texts") { try $0.unmatchedTexts(courier: courier?.lowercased(), limit: limit) }

@@ -196,12 +196,17 @@ import Testing
     /// committing into an unlinked file, and a --check beside it does not start a second one.
     @Test func aDeletedDatabaseStopsTheDaemon() async throws {
         let sim = try CourierSimProcess(speed: 36_000)
-        let daemon = try await DaemonTests.Running(polling: sim)
+        // Nothing due and no rescan for an hour: the daemon is still running when the --check
+        // looks, however slow the machine; a SIGHUP then makes it look at its database.
+        let daemon = try await DaemonTests.Running { directory in
+            TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: "intake_rescan = \"1h\"")
+        }
         for suffix in ["", "-wal", "-shm"] { unlink(daemon.directory.join("state/state.sqlite" + suffix)) }
         let check = try await runProcess(Binaries.lacakd, ["--check", "--config", daemon.configPath], environment: TestConfig.environment)
         #expect(check.status == 1)
         #expect(check.stderr.contains("not creating a second database"), "\(check.stderr) \(daemon.directory.list("state")) \(daemon.directory.list("state/lock"))")
         #expect(!FileManager.default.fileExists(atPath: daemon.directory.join("state/state.sqlite")))
+        daemon.process.signal(SIGHUP)
         let status = await daemon.process.waitForExit(timeout: 20)
         #expect(status == 1, "the daemon stops with an error")
         #expect(daemon.log.contains("the database was deleted while lacak ran"), "\(daemon.log)")

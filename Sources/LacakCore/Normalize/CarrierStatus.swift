@@ -55,7 +55,9 @@ public enum CarrierStatus: String, Sendable, CaseIterable, Codable {
         case .returned:
             return false
         case .returning:
-            return next == .returned || next == .exception
+            // A hold on the way back is still the way back: staying `returning` keeps a later
+            // "delivered" (to the shop) read as returned.
+            return next == .returned
         case .delivered:
             return next != .expired && next != .cancelled
         case .cancelled:

@@ -113,6 +113,7 @@ public struct ShipmentProgress: Sendable {
                         statusTime = max(basis.time, statusTime ?? basis.time)
                     } else {
                         deciding = nil
+                        statusTime = statusTime ?? now
                     }
                     state = CarrierState(status: claimed, reason: nil, statusTime: statusTime)
                 }

@@ -101,6 +101,8 @@ public struct StatusRuleError: Error, Sendable, CustomStringConvertible {
 struct FoldedText {
     let original: String
     let lowercaseASCII: [UInt8]
+    /// Whether every byte is ASCII.
+    let isASCII: Bool
 
     init(_ text: String) {
         var bytes: [UInt8] = []
@@ -123,6 +125,7 @@ struct FoldedText {
         }
         original = collapsed.count == text.utf8.count ? text : String(decoding: collapsed, as: UTF8.self)
         lowercaseASCII = bytes
+        isASCII = bytes.allSatisfy { $0 < 0x80 }
     }
 }
 
@@ -155,6 +158,13 @@ struct CompiledPattern: @unchecked Sendable {
     /// The longest run of plain characters each top-level alternative of `pattern` must
     /// contain, lowercased; nil when some alternative has none of two or more characters.
     static func requiredLiterals(_ pattern: String) -> [[UInt8]]? {
+        // Only plain ASCII patterns without the constructs this scan does not model (flags,
+        // quoting, numeric escapes, properties, nested sets, counted repeats): anything else
+        // always runs the regex.
+        guard pattern.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        for construct in ["(?", "\\Q", "\\x", "\\u", "\\U", "\\0", "\\c", "\\N", "\\p", "\\P", "[[", "{", "\\k", "\\g"] where pattern.contains(construct) {
+            return nil
+        }
         var branches: [[UInt8]] = []
         var current: [UInt8] = []
         var depth = 0
@@ -248,7 +258,9 @@ struct CompiledPattern: @unchecked Sendable {
             return phrases.contains { CompiledPattern.contains(text.lowercaseASCII, $0) }
         }
         guard let regex else { return false }
-        if let required, !required.contains(where: { CompiledPattern.contains(text.lowercaseASCII, $0) }) { return false }
+        // ICU folds some non-ASCII letters onto ASCII ones (the Kelvin sign on k): such texts
+        // skip the prefilter.
+        if let required, text.isASCII, !required.contains(where: { CompiledPattern.contains(text.lowercaseASCII, $0) }) { return false }
         let range = NSRange(text.original.startIndex..<text.original.endIndex, in: text.original)
         return regex.firstMatch(in: text.original, options: [], range: range) != nil
     }

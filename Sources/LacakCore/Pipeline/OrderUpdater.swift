@@ -168,7 +168,9 @@ public struct OrderUpdater: Sendable {
             var incoming = report.events
             let truncated = incoming.count > maxEvents
             if truncated {
-                incoming.sort { TrackingEvent.chronological($1, $0) }
+                // Newest first, ties by fingerprint: the order pruneEvents keeps by, so what the
+                // answer keeps and what state keeps are the same events.
+                incoming.sort { $0.time != $1.time ? $0.time > $1.time : $0.fingerprint < $1.fingerprint }
                 order.eventsDropped = max(order.eventsDropped, incoming.count - maxEvents)
                 incoming.removeLast(incoming.count - maxEvents)
             }
@@ -300,8 +302,11 @@ public struct OrderUpdater: Sendable {
     /// Stores a status change and its notifications; returns how many notifications were queued.
     private func recordChange(of order: OrderRecord, from old: (carrier: CarrierStatus, view: OrderView)?, event: TrackingEvent?, in transaction: StateTransaction, now: Timestamp) throws -> Int {
         let new = (carrier: order.carrier.status, view: order.view)
-        let change = StatusChange(orderID: order.orderID, at: now, old: old, new: new,
-                                  kind: NotificationKind.forChange(from: old, to: new), event: event)
+        var kind = NotificationKind.forChange(from: old, to: new)
+        // Only a courier's newer scan takes a delivery back; a new tracking number or a shop
+        // status from intake starts a new story, told by its own notifications.
+        if kind == .deliveryCorrected, event == nil { kind = nil }
+        let change = StatusChange(orderID: order.orderID, at: now, old: old, new: new, kind: kind, event: event)
         return try record(change, order: order, in: transaction)
     }
 

@@ -139,12 +139,13 @@ final class FileLock: Sendable {
             throw error
         }
         fchmod(fd, 0o600)
-        let deadline = Timestamp.now.adding(seconds: timeout ?? 0)
+        // The monotonic clock: a wall clock stepped back must not stretch the bounded wait.
+        let deadline = ContinuousClock.now + .milliseconds(Int((timeout ?? 0) * 1000))
         var told = false
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             if code == EINTR { continue }
-            guard code == EWOULDBLOCK, Timestamp.now < deadline else {
+            guard code == EWOULDBLOCK, ContinuousClock.now < deadline else {
                 close(fd)
                 if code == EWOULDBLOCK {
                     throw SpoolError(operation: "lock \(path)", message: "another process holds it" + (timeout.map { " (waited \(Int($0))s)" } ?? ""))
@@ -187,6 +188,7 @@ public final class DaemonLock: Sendable {
         do {
             lock = try FileLock(path: path, timeout: nil)
         } catch {
+            guard error.message.hasPrefix("another process holds it") else { throw error }
             throw SpoolError(operation: "start", message: "another lacakd run is already using the state directory \(stateDirectory) (it holds \(path)); stop it first")
         }
     }
@@ -194,7 +196,14 @@ public final class DaemonLock: Sendable {
     /// Whether a daemon holds the state directory now.
     public static func isHeld(stateDirectory: String) -> Bool {
         let path = (stateDirectory as NSString).appendingPathComponent("lock/daemon.lock")
-        guard FileManager.default.fileExists(atPath: path) else { return false }
-        return (try? FileLock(path: path, timeout: nil)) == nil
+        // Opened without O_CREAT, asked for a shared lock only for an instant.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
     }
 }

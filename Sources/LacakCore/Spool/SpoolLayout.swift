@@ -53,10 +53,10 @@ public struct SpoolLayout: Sendable {
     public func quarantine(_ path: String, reason: String, now: Timestamp = .now) throws(SpoolError) -> String {
         let name = String(now.milliseconds) + "-" + (path as NSString).lastPathComponent
         let target = quarantine + "/" + name
-        try AtomicFiles.writeDurably(Array("\(path) was in the way of lacak at \(now.iso8601(in: .utc)): \(reason)\n".utf8), to: target + ".reason")
         if Foundation.rename(path, target) != 0 {
             throw SpoolError(operation: "move \(path) aside to \(target)", errno: errno)
         }
+        try AtomicFiles.writeDurably(Array("\(path) was in the way of lacak at \(now.iso8601(in: .utc)): \(reason)\n".utf8), to: target + ".reason")
         return target
     }
 

@@ -69,8 +69,17 @@ public struct SpoolPublisher: Sendable {
         public init() {}
     }
 
+    /// Publishes of one process, one at a time: the spool lock is for other processes (a
+    /// `--check` beside the daemon), and a publish waiting on its own process's lock would
+    /// report a wait for "another process".
+    private static let inProcess = LockBox(())
+
     /// Writes every stale snapshot and delivers every pending notification.
     public func publish() throws(SpoolError) -> Report {
+        try Self.inProcess.withLock { _ throws(SpoolError) in try publishHoldingTheProcess() }
+    }
+
+    private func publishHoldingTheProcess() throws(SpoolError) -> Report {
         if let (path, problem) = layout.unsafeDirectory() {
             throw SpoolError(operation: "publish into \(path)", message: problem + "; nothing is published until it is a directory again")
         }
@@ -84,6 +93,10 @@ public struct SpoolPublisher: Sendable {
 
     /// Removes partial files a crash may have left in lacak's scratch directories.
     public func cleanLeftovers() throws(SpoolError) {
+        try Self.inProcess.withLock { _ throws(SpoolError) in try cleanLeftoversHoldingTheProcess() }
+    }
+
+    private func cleanLeftoversHoldingTheProcess() throws(SpoolError) {
         let lock = try lock()
         defer { withExtendedLifetime(lock) {} }
         AtomicFiles.removeLeftovers(in: layout.notificationsTmp, suffix: ".part")
@@ -158,6 +171,7 @@ public struct SpoolPublisher: Sendable {
                 CrashPoint.reached("deliver.after-stage")
             }
             // Step 3: publish. A missing tmp file means this entry was published before a crash.
+            var stuck: Set<Int64> = []
             for entry in entries {
                 let staged = layout.notificationsTmp + "/" + entry.fileName
                 var info = stat()
@@ -167,25 +181,34 @@ public struct SpoolPublisher: Sendable {
                     try clearingTheWay { () throws(SpoolError) in try AtomicFiles.writeDurably(entry.payload, to: staged) }
                     note("\(staged) was replaced by something that is not a regular file; wrote the notification again")
                 }
-                try clearingTheWay { () throws(SpoolError) in
-                    if Foundation.rename(staged, layout.notificationsNew + "/" + entry.fileName) != 0, errno != ENOENT {
-                        let code = errno
-                        let inTheWay = code == EISDIR || code == ENOTEMPTY || code == EEXIST ? layout.notificationsNew + "/" + entry.fileName : nil
-                        throw SpoolError(operation: "deliver \(entry.fileName)", message: String(cString: strerror(code)), inTheWay: inTheWay)
+                do {
+                    try clearingTheWay { () throws(SpoolError) in
+                        if Foundation.rename(staged, layout.notificationsNew + "/" + entry.fileName) != 0, errno != ENOENT {
+                            let code = errno
+                            let inTheWay = code == EISDIR || code == ENOTEMPTY || code == EEXIST ? layout.notificationsNew + "/" + entry.fileName : nil
+                            throw SpoolError(operation: "deliver \(entry.fileName)", message: String(cString: strerror(code)), inTheWay: inTheWay)
+                        }
                     }
+                } catch {
+                    // Something in new/ that lacak cannot move aside (a reader's own directory):
+                    // this one waits in tmp/, staged, and every other notification is delivered.
+                    guard error.operation.hasPrefix("move ") else { throw error }
+                    note("\(entry.fileName) cannot be delivered: \(error.description); it stays staged and is tried again")
+                    stuck.insert(entry.id)
                 }
             }
             try AtomicFiles.syncDirectory(layout.notificationsNew)
             CrashPoint.reached("deliver.after-rename")
             // Step 4.
-            let ids = entries.map(\.id)
+            let ids = entries.map(\.id).filter { !stuck.contains($0) }
             do {
                 try store.writeNow("record deliveries") { try $0.markDelivered(ids, at: .now) }
             } catch {
                 throw SpoolError(operation: "record deliveries", message: error.description)
             }
-            delivered += entries.count
-            if entries.count < batchSize { return delivered }
+            delivered += ids.count
+            // A batch of only stuck entries would be read again at once: stop for this round.
+            if entries.count < batchSize || ids.isEmpty { return delivered }
         }
     }
 }

@@ -58,6 +58,9 @@ public final class StateStore: Sendable {
 
     /// Runs `body` in one write transaction; everything it does commits together or not at all.
     public func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (StateTransaction) throws -> T) async throws(StoreError) -> T {
+        // Nothing is committed into a database file that was deleted or replaced: the caller
+        // keeps its input (an intake file stays in incoming/) and the daemon stops.
+        try verifyFile()
         do {
             return try await pool.write { db in try body(StateTransaction(db: db)) }
         } catch let error as StoreError {
@@ -69,6 +72,7 @@ public final class StateStore: Sendable {
 
     /// Synchronous variant of `write` for callers outside async code (tools, tests).
     public func writeNow<T>(_ operation: String, _ body: (StateTransaction) throws -> T) throws(StoreError) -> T {
+        try verifyFile()
         do {
             return try pool.write { db in try body(StateTransaction(db: db)) }
         } catch let error as StoreError {
@@ -188,8 +192,6 @@ public final class StateStore: Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: """
                 ALTER TABLE orders ADD COLUMN disputed INTEGER NOT NULL DEFAULT 0;
-                -- Events of this shipment not kept because of max_events (the oldest).
-                ALTER TABLE orders ADD COLUMN events_dropped INTEGER NOT NULL DEFAULT 0;
 
                 -- Event texts no status rule classified, per courier code, folded (digits and
                 -- bracketed names stripped) so one wording is one row.
@@ -205,6 +207,10 @@ public final class StateStore: Sendable {
                     PRIMARY KEY (courier, normalized)
                 ) WITHOUT ROWID;
                 """)
+        }
+        // Events of a shipment not kept because of max_events (the oldest).
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: "ALTER TABLE orders ADD COLUMN events_dropped INTEGER NOT NULL DEFAULT 0")
         }
         return migrator
     }()

@@ -201,17 +201,22 @@ public struct StateTransaction {
     /// Most unmatched texts kept: past this, new wordings are not added (the known ones are
     /// still counted), so a courier writing a new text per parcel cannot grow state forever.
     public static let unmatchedLimit = 10_000
+    /// Most wordings kept per courier, so one courier whose texts carry names cannot fill the
+    /// table and hide every other courier's new wordings.
+    public static let unmatchedPerCourier = 2_000
 
     /// Counts one unmatched event text; true when it is a wording not seen before.
     @discardableResult
     public func countUnmatched(courier: String, text: String, trackingNumber: String, provider: String?, at time: Timestamp) throws -> Bool {
         let normalized = UnmatchedTextFolding.fold(text)
         guard !normalized.isEmpty else { return false }
-        let update = try db.cachedStatement(sql: "UPDATE unmatched_texts SET count = count + 1, last_seen = ?, provider = ? WHERE courier = ? AND normalized = ?")
+        let update = try db.cachedStatement(sql: "UPDATE unmatched_texts SET count = count + 1, last_seen = ?, provider = COALESCE(?, provider) WHERE courier = ? AND normalized = ?")
         try update.execute(arguments: [time.milliseconds, provider, courier, normalized])
         if db.changesCount > 0 { return false }
         let rows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unmatched_texts") ?? 0
         guard rows < Self.unmatchedLimit else { return false }
+        let ofCourier = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unmatched_texts WHERE courier = ?", arguments: [courier]) ?? 0
+        guard ofCourier < Self.unmatchedPerCourier else { return false }
         let insert = try db.cachedStatement(sql: "INSERT INTO unmatched_texts (courier, normalized, example, tracking_number, provider, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, 1, ?, ?)")
         try insert.execute(arguments: [courier, normalized, String(text.prefix(UnmatchedTextFolding.maxLength)), trackingNumber, provider, time.milliseconds, time.milliseconds])
         return true

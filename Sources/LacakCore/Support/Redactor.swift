@@ -64,7 +64,9 @@ public struct Redactor: Sendable {
     public func redact(bytes: [UInt8]) -> [UInt8] {
         guard !values.isEmpty, !bytes.isEmpty else { return bytes }
         var output = bytes
-        for value in values {
+        // Secrets under four bytes would also hit JSON syntax, numbers and times in the raw
+        // body; they are redacted in the parsed strings instead (`redact(json:)`).
+        for value in values where value.utf8.count >= 4 {
             let needle = Array(value.utf8)
             guard let first = needle.first, needle.count <= output.count, output.contains(first) else { continue }
             var result: [UInt8] = []
@@ -83,6 +85,22 @@ public struct Redactor: Sendable {
             if found { output = result }
         }
         return output
+    }
+
+    /// Whether a secret is too short to be redacted in raw bytes (see `redact(json:)`).
+    public var hasShortSecrets: Bool {
+        values.contains { $0.utf8.count < 4 }
+    }
+
+    /// `value` with every string (and member name) redacted: for answers parsed before their
+    /// short secrets could be taken out of the bytes.
+    public func redact(json value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(redact(text))
+        case .array(let elements): return .array(elements.map(redact(json:)))
+        case .object(let object): return .object(JSONObject(object.members.map { (redact($0.key), redact(json: $0.value)) }))
+        default: return value
+        }
     }
 
     /// A URL without its query and fragment, for messages that must not carry parameters.

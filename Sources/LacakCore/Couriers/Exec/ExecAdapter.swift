@@ -75,7 +75,8 @@ public struct ExecAdapter: CourierAdapter {
         }
         let document: JSONValue
         do {
-            document = try JSONParser().parse(run.stdout)
+            let parsed = try JSONParser().parse(run.stdout)
+            document = redactor.hasShortSecrets ? redactor.redact(json: parsed) : parsed
         } catch {
             return .failed(queries, .badResponse("\(program) did not write JSON: \(error)"))
         }

@@ -119,7 +119,8 @@ public struct JSONAdapter: CourierAdapter {
             syntaxError = nil
         } else {
             do {
-                root = try JSONParser().parse(response.body)
+                let parsed = try JSONParser().parse(response.body)
+                root = redactor.hasShortSecrets ? redactor.redact(json: parsed) : parsed
                 syntaxError = nil
             } catch {
                 root = nil
@@ -140,11 +141,11 @@ public struct JSONAdapter: CourierAdapter {
             return BatchOutcome(results: results)
         }
         guard response.isSuccess else {
-            return .failed(queries, .http(status: response.status, message: message ?? Self.snippet(response.body)))
+            return .failed(queries, .http(status: response.status, message: message ?? Self.snippet(response.body).map(redactor.redact)))
         }
         guard let root else {
             if let syntaxError {
-                return .failed(queries, .badResponse("body is not JSON (\(syntaxError)); starts with \(Self.snippet(response.body) ?? "")"))
+                return .failed(queries, .badResponse(redactor.redact("body is not JSON (\(syntaxError)); starts with \(Self.snippet(response.body) ?? "")")))
             }
             return .failed(queries, .badResponse("empty body"))
         }

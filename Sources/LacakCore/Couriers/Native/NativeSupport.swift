@@ -44,7 +44,7 @@ struct NativeExchange: Sendable {
         }
         // Courier text enters lacak here, redacted once.
         response.body = redactor.redact(bytes: response.body)
-        let parsed = response.body.isEmpty ? nil : try? JSONParser().parse(response.body)
+        let parsed = (response.body.isEmpty ? nil : try? JSONParser().parse(response.body)).map { redactor.hasShortSecrets ? redactor.redact(json: $0) : $0 }
         if response.status == 429 || (response.status == 503 && response.header("Retry-After") != nil) {
             return .failure(.rateLimited(retryAfter: response.header("Retry-After").flatMap { RetryAfter.seconds($0) }))
         }
@@ -52,10 +52,10 @@ struct NativeExchange: Sendable {
             return .failure(.unauthorized(message: parsed.flatMap(Self.message)))
         }
         guard response.isSuccess || acceptedStatuses.contains(response.status) else {
-            return .failure(.http(status: response.status, message: parsed.flatMap(Self.message) ?? JSONAdapter.snippet(response.body)))
+            return .failure(.http(status: response.status, message: parsed.flatMap(Self.message) ?? JSONAdapter.snippet(response.body).map(redactor.redact)))
         }
         guard let parsed else {
-            return .failure(.badResponse("body is not JSON; starts with \(JSONAdapter.snippet(response.body) ?? "nothing")"))
+            return .failure(.badResponse(redactor.redact("body is not JSON; starts with \(JSONAdapter.snippet(response.body) ?? "nothing")")))
         }
         return .success((response.status, parsed))
     }
