@@ -193,22 +193,36 @@ import Testing
     }
 
     /// The state database deleted under a running daemon: it stops with an error instead of
-    /// committing into an unlinked file, and a --check beside it does not start a second one.
+    /// committing into an unlinked file.
     @Test func aDeletedDatabaseStopsTheDaemon() async throws {
         let sim = try CourierSimProcess(speed: 36_000)
-        // Nothing due and no rescan for an hour: the daemon is still running when the --check
-        // looks, however slow the machine; a SIGHUP then makes it look at its database.
         let daemon = try await DaemonTests.Running { directory in
             TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: "intake_rescan = \"1h\"")
         }
         for suffix in ["", "-wal", "-shm"] { unlink(daemon.directory.join("state/state.sqlite" + suffix)) }
-        let check = try await runProcess(Binaries.lacakd, ["--check", "--config", daemon.configPath], environment: TestConfig.environment)
-        #expect(check.status == 1)
-        #expect(check.stderr.contains("not creating a second database"), "\(check.stderr) \(daemon.directory.list("state")) \(daemon.directory.list("state/lock"))")
-        #expect(!FileManager.default.fileExists(atPath: daemon.directory.join("state/state.sqlite")))
+        // A reload makes it look at once (it also looks each round and each rescan).
         daemon.process.signal(SIGHUP)
-        let status = await daemon.process.waitForExit(timeout: 20)
+        let status = await daemon.process.waitForExit(timeout: 30)
         #expect(status == 1, "the daemon stops with an error")
         #expect(daemon.log.contains("the database was deleted while lacak ran"), "\(daemon.log)")
+        #expect(!FileManager.default.fileExists(atPath: daemon.directory.join("state/state.sqlite")), "nothing created a new one")
+    }
+
+    /// Beside a daemon (here: its lock, held by the test) whose database is gone, a --check
+    /// does not start a second, empty database.
+    @Test func aCheckBesideADaemonWithoutItsDatabaseCreatesNone() async throws {
+        let sim = try CourierSimProcess(speed: 36_000)
+        let directory = TestDirectory("no-second-db")
+        let config = try directory.write("lacak.toml", TestConfig.binderbyte(port: sim.port, root: directory.path))
+        var held: DaemonLock? = try DaemonLock(stateDirectory: directory.join("state"))
+        let check = try await runProcess(Binaries.lacakd, ["--check", "--config", config], environment: TestConfig.environment)
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("not creating a second database"), "\(check.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.join("state/state.sqlite")))
+        #expect(held != nil)
+        held = nil
+        // Without a daemon, a first --check creates its database as always.
+        let first = try await runProcess(Binaries.lacakd, ["--check", "--config", config], environment: TestConfig.environment)
+        #expect(first.status == 0, "\(first.stderr)")
     }
 }
