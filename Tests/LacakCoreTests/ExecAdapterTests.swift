@@ -63,7 +63,7 @@ import Testing
 
         let started = ContinuousClock.now
         let hung = try await adapter(timeout: "1s").track(queries("HANG1"), using: client)
-        #expect(ContinuousClock.now - started < .seconds(5), "the plugin was killed at its timeout")
+        #expect(ContinuousClock.now - started < .seconds(12), "the plugin was killed at its timeout (1 s; room for a loaded machine)")
         guard case .failed(.adapter(let text)) = hung.results["HANG1"] else { Issue.record("\(hung.results)"); return }
         #expect(text.contains("did not finish within 1s"))
 

@@ -66,7 +66,7 @@ import Testing
             if case TransportError.timedOut = error { return true }
             return false
         }
-        #expect(ContinuousClock.now - started < .seconds(2.5))
+        #expect(ContinuousClock.now - started < .seconds(6), "a 300 ms timeout, with room for a machine loaded by sanitizers")
     }
 
     @Test func refusesRedirectsUnlessAllowedAndOtherSchemes() async throws {
