@@ -72,11 +72,15 @@ public struct SpoolPublisher: Sendable {
     /// Publishes of one process, one at a time: the spool lock is for other processes (a
     /// `--check` beside the daemon), and a publish waiting on its own process's lock would
     /// report a wait for "another process".
-    private static let inProcess = LockBox(())
+    /// Counts publishes (not Void: see StderrWriter's lock).
+    private static let inProcess = LockBox(0)
 
     /// Writes every stale snapshot and delivers every pending notification.
     public func publish() throws(SpoolError) -> Report {
-        try Self.inProcess.withLock { _ throws(SpoolError) in try publishHoldingTheProcess() }
+        try Self.inProcess.withLock { count throws(SpoolError) in
+            count &+= 1
+            return try publishHoldingTheProcess()
+        }
     }
 
     private func publishHoldingTheProcess() throws(SpoolError) -> Report {
@@ -93,7 +97,10 @@ public struct SpoolPublisher: Sendable {
 
     /// Removes partial files a crash may have left in lacak's scratch directories.
     public func cleanLeftovers() throws(SpoolError) {
-        try Self.inProcess.withLock { _ throws(SpoolError) in try cleanLeftoversHoldingTheProcess() }
+        try Self.inProcess.withLock { count throws(SpoolError) in
+            count &+= 1
+            try cleanLeftoversHoldingTheProcess()
+        }
     }
 
     private func cleanLeftoversHoldingTheProcess() throws(SpoolError) {
