@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import LacakCore
+
+/// A state database written by an earlier release is migrated in place on first start and
+/// keeps its orders, events, status history and the notifications it still owed.
+///
+/// `Tests/Fixtures/state-v3.sqlite` was made by `tools/make-state-fixture.sh` with the release
+/// whose schema ended at migration v3 (one shipment per order): the five demo orders, tracked
+/// for a few rounds, then DEMO-1005 cancelled by the buyer and the process killed right after
+/// that commit, so its two cancellation notifications were never written into the spool.
+@Suite struct UpgradeTests {
+    static let fixture = Binaries.packageRoot + "/Tests/Fixtures/state-v3.sqlite"
+
+    /// A copy of the fixture as `state/state.sqlite` under a fresh directory.
+    static func copyOfFixture() throws -> TestDirectory {
+        let directory = TestDirectory("lacak-upgrade")
+        try FileManager.default.createDirectory(atPath: directory.join("state"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture, toPath: directory.join("state/state.sqlite"))
+        return directory
+    }
+
+    @Test func aDatabaseFromTheOneShipmentReleaseKeepsItsOrdersAndEvents() throws {
+        let directory = try Self.copyOfFixture()
+        let store = try StateStore(directory: directory.join("state"))
+        let orders = try store.readNow("read") { transaction in
+            try transaction.orders(["DEMO-1001", "DEMO-1002", "DEMO-1003", "DEMO-1004", "DEMO-1005"])
+        }
+        #expect(orders.count == 5)
+        let first = try #require(orders["DEMO-1001"])
+        #expect(first.trackingNumber == "JX2611280001")
+        #expect(first.courierCode == "jne")
+        #expect(first.carrier.status == .inTransit)
+        #expect(first.view.buyer == .inTransit)
+        #expect(first.view.seller == .inShipping)
+        #expect(first.meta?.contains("\"Budi\"") == true)
+        let cancelled = try #require(orders["DEMO-1005"])
+        #expect(cancelled.view.buyer == .cancelled)
+        #expect(cancelled.trackingNumber == nil)
+        let events = try store.readNow("read") { try $0.events("DEMO-1001") }
+        #expect(events.count >= 1)
+        #expect(events.allSatisfy { !$0.description.isEmpty })
+        let total = try store.readNow("read") { transaction in
+            try ["DEMO-1001", "DEMO-1002", "DEMO-1003", "DEMO-1004"].map { try transaction.events($0).count }.reduce(0, +)
+        }
+        #expect(total == 6)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func notificationsOwedBeforeTheUpgradeAreDeliveredOnceAfterIt() throws {
+        let directory = try Self.copyOfFixture()
+        let store = try StateStore(directory: directory.join("state"))
+        #expect(try store.readNow("read") { try $0.pendingOutboxCount() } == 2)
+        let layout = SpoolLayout(root: directory.join("spool"))
+        try layout.create()
+        var publisher = SpoolPublisher(layout: layout, store: store, zone: .utc, courierNames: [:], lockDirectory: directory.join("state"))
+        publisher.lockTimeout = 5
+        _ = try publisher.publish()
+        let written = directory.list("spool/notifications/new")
+        #expect(written == ["1796167810153.000000000012-buyer.json", "1796167810153.000000000012-seller.json"])
+        let buyer = try directory.read("spool/notifications/new/1796167810153.000000000012-buyer.json")
+        #expect(buyer.contains("\"kind\": \"order_cancelled\""))
+        #expect(buyer.contains("\"order_id\": \"DEMO-1005\""))
+        #expect(try store.readNow("read") { try $0.pendingOutboxCount() } == 0)
+        _ = try publisher.publish()
+        #expect(directory.list("spool/notifications/new").count == 2)
+    }
+}
