@@ -10,11 +10,9 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "lacak",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lacakd", targets: ["lacakd"]),
         .executable(name: "courier-sim", targets: ["courier-sim"]),
-        .library(name: "LacakCore", targets: ["LacakCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -30,13 +28,52 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // The library targets, left to right: each imports only targets above it (README, How it works).
         .target(
-            name: "LacakCore",
+            name: "LacakSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "LacakModel", dependencies: ["LacakSupport"], swiftSettings: swiftSettings),
+        .target(name: "LacakTransport", dependencies: ["CCurl", "LacakSupport"], swiftSettings: swiftSettings),
+        .target(
+            name: "LacakStore",
+            dependencies: ["LacakSupport", "LacakModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LacakConfig",
+            dependencies: ["LacakSupport", "LacakModel", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LacakCouriers",
+            dependencies: ["LacakSupport", "LacakModel", "LacakTransport", "LacakConfig"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LacakSpool",
+            dependencies: ["LacakSupport", "LacakModel", "LacakStore", "LacakConfig"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LacakIntake",
+            dependencies: ["LacakSupport", "LacakModel", "LacakSpool"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LacakPipeline",
             dependencies: [
-                "CCurl",
+                "LacakSupport", "LacakModel", "LacakTransport", "LacakStore", "LacakConfig", "LacakCouriers",
+                "LacakSpool", "LacakIntake", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LacakDaemon",
+            dependencies: [
+                "LacakSupport", "LacakModel", "LacakTransport", "LacakStore", "LacakConfig", "LacakSpool", "LacakPipeline",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -45,7 +82,8 @@ let package = Package(
         .executableTarget(
             name: "lacakd",
             dependencies: [
-                "LacakCore",
+                "LacakDaemon", "LacakPipeline", "LacakIntake", "LacakSpool", "LacakCouriers", "LacakConfig", "LacakStore",
+                "LacakTransport", "LacakModel", "LacakSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,14 +115,14 @@ let package = Package(
         // `make test` and by `lacak-bench accuracy`.
         .target(
             name: "LacakAccuracy",
-            dependencies: ["LacakCore"],
+            dependencies: ["LacakPipeline", "LacakConfig", "LacakCouriers", "LacakTransport", "LacakModel", "LacakSupport"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "lacak-bench",
             dependencies: [
-                "LacakCore",
-                "LacakAccuracy",
+                "LacakPipeline", "LacakIntake", "LacakSpool", "LacakCouriers", "LacakConfig", "LacakStore",
+                "LacakTransport", "LacakModel", "LacakSupport", "LacakAccuracy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -92,7 +130,8 @@ let package = Package(
         .testTarget(
             name: "LacakCoreTests",
             dependencies: [
-                "LacakCore", "LacakAccuracy", "lacakd", "courier-sim", "LoopbackHTTP",
+                "LacakDaemon", "LacakPipeline", "LacakIntake", "LacakSpool", "LacakCouriers", "LacakConfig", "LacakStore",
+                "LacakTransport", "LacakModel", "LacakSupport", "LacakAccuracy", "lacakd", "courier-sim", "LoopbackHTTP",
             ],
             swiftSettings: swiftSettings
         ),
@@ -103,9 +142,10 @@ let package = Package(
 /// libFuzzer targets, one per parser (Fuzz/<name>/main.swift), only when `LACAK_FUZZ` is set:
 /// they need `--sanitize=fuzzer`, which provides their `main` (see tools/fuzz.sh).
 let fuzzTargets = ["FuzzConfig", "FuzzMapping", "FuzzSeventeenTrack", "FuzzAfterShip", "FuzzExecPlugin", "FuzzIntake", "FuzzDetect", "FuzzTime"]
+let fuzzedLibraries: [Target.Dependency] = ["LacakSupport", "LacakModel", "LacakConfig", "LacakCouriers", "LacakIntake", "LacakTransport"]
 if Context.environment["LACAK_FUZZ"] != nil {
-    package.targets.append(.target(name: "FuzzSupport", dependencies: ["LacakCore"], path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: fuzzedLibraries, path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings))
     for name in fuzzTargets {
-        package.targets.append(.executableTarget(name: name, dependencies: ["LacakCore", "FuzzSupport"], path: "Fuzz/\(name)", swiftSettings: swiftSettings))
+        package.targets.append(.executableTarget(name: name, dependencies: fuzzedLibraries + ["FuzzSupport"], path: "Fuzz/\(name)", swiftSettings: swiftSettings))
     }
 }

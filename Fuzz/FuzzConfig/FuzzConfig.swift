@@ -1,4 +1,9 @@
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakIntake
+@testable import LacakTransport
 
 /// Any bytes as a config file: an error or a config, never a crash.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,4 +1,9 @@
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakIntake
+@testable import LacakTransport
 import FuzzSupport
 
 /// The exec adapter's reading of a plugin's stdout (results, statuses, events, times) on any

@@ -1,4 +1,9 @@
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakIntake
+@testable import LacakTransport
 
 /// Any bytes as an intake file, in both forms: records or reasons, never a crash.
 @_cdecl("LLVMFuzzerTestOneInput")

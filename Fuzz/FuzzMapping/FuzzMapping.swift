@@ -1,4 +1,9 @@
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakIntake
+@testable import LacakTransport
 import FuzzSupport
 
 /// The Binderbyte preset's declarative response mapping (JSON parser, paths, time formats,

@@ -1,5 +1,10 @@
 import Foundation
-@testable public import LacakCore
+@testable package import LacakSupport
+@testable package import LacakModel
+@testable package import LacakConfig
+@testable package import LacakCouriers
+@testable package import LacakIntake
+@testable package import LacakTransport
 
 /// What the fuzz targets share: the repository's data directory and adapters built from its
 /// presets, the way lacakd builds them.

@@ -1,7 +1,15 @@
 import ArgumentParser
 import Foundation
 import LacakAccuracy
-import LacakCore
+import LacakSupport
+import LacakModel
+import LacakTransport
+import LacakStore
+import LacakConfig
+import LacakCouriers
+import LacakSpool
+import LacakIntake
+import LacakPipeline
 
 /// `lacak-bench`: lacak's measurements that run in-process: parsing speed (the default) and
 /// status accuracy against the labelled corpus.

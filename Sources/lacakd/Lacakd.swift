@@ -1,5 +1,14 @@
 public import ArgumentParser
-import LacakCore
+import LacakSupport
+import LacakModel
+import LacakTransport
+import LacakStore
+import LacakConfig
+import LacakCouriers
+import LacakSpool
+import LacakIntake
+import LacakPipeline
+import LacakDaemon
 public import Logging
 
 /// `lacakd`: the shipment-tracking daemon and its one-shot tools.

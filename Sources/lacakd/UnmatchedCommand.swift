@@ -1,6 +1,15 @@
 import ArgumentParser
 import Foundation
-import LacakCore
+import LacakSupport
+import LacakModel
+import LacakTransport
+import LacakStore
+import LacakConfig
+import LacakCouriers
+import LacakSpool
+import LacakIntake
+import LacakPipeline
+import LacakDaemon
 import Logging
 
 /// `lacakd unmatched`: the event texts no status rule reads, most frequent first, so a seller

@@ -1,5 +1,14 @@
 import ArgumentParser
-import LacakCore
+import LacakSupport
+import LacakModel
+import LacakTransport
+import LacakStore
+import LacakConfig
+import LacakCouriers
+import LacakSpool
+import LacakIntake
+import LacakPipeline
+import LacakDaemon
 import Logging
 
 /// `lacakd validate`: checks a configuration file without running anything.

@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// Misreads that correct themselves, shipment-level evidence and unmatched texts, end to end:
 /// `lacakd --check` and `lacakd unmatched` as child processes against courier-sim's scripted

@@ -1,17 +1,26 @@
 import Foundation
 import Logging
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// Which courier polls an order: detection from the tracking number, and fallback between
 /// providers serving the same courier code.
 @Suite struct CourierSelectionTests {
     func pipeline(_ text: String, directory: TestDirectory, clock: TestClock = TestClock()) throws -> TrackingPipeline {
         let config = try ConfigLoader(environment: TestConfig.environment).load(text: text, path: directory.join("lacak.toml"))
-        return try TrackingPipeline(config: config, client: LacakCore.HTTPClient(), logger: Logger(label: "test"), clock: clock.function)
+        return try TrackingPipeline(config: config, client: LacakTransport.HTTPClient(), logger: Logger(label: "test"), clock: clock.function)
     }
 
-    func order(_ pipeline: TrackingPipeline, _ id: String) throws -> OrderRecord {
+    func order(_ pipeline: TrackingPipeline, _ id: String) throws -> Order {
         try #require(try pipeline.store.readNow("read") { try $0.order(id) })
     }
 

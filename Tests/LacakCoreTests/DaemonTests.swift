@@ -1,7 +1,16 @@
 import Foundation
 import GRDB
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// The daemon as a child process against courier-sim: real signals, a real notify socket.
 @Suite(.serialized) struct DaemonTests {

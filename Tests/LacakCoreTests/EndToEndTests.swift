@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// `lacakd --check` as a child process against courier-sim, with real files and SQLite.
 @Suite(.serialized) struct EndToEndTests {

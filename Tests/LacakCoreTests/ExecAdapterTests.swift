@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// The exec adapter running a real plugin program (a Python script in Tests/Fixtures).
 @Suite struct ExecAdapterTests {
@@ -36,7 +45,7 @@ import Testing
 
     @Test func readsResultsFromThePlugin() async throws {
         let adapter = try adapter()
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let outcome = await adapter.track(queries("OK12349", "OK12340", "NF12345", "ER12345"), using: client)
         guard case .found(let delivered) = outcome.results["OK12349"] else { Issue.record("\(outcome.results)"); return }
@@ -56,7 +65,7 @@ import Testing
     }
 
     @Test func aMisbehavingPluginFailsOnlyItsBatch() async throws {
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let crashed = try await adapter().track(queries("CRASH1", "OK12345"), using: client)
         #expect(crashed.results.values.allSatisfy { if case .failed(.adapter(let text)) = $0 { text.contains("exited with status 3") && text.contains("crashing on purpose") } else { false } })
@@ -82,7 +91,7 @@ import Testing
     @Test func passesSecretsByEnvironmentAndNeverThroughAShell() async throws {
         let marker = FileManager.default.temporaryDirectory.path + "/lacak-shell-\(UUID().uuidString)"
         let adapter = try adapter(arguments: ["--tag", "$(touch \(marker))", "; touch \(marker)"])
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let outcome = await adapter.track(queries("SECRET1"), using: client)
         #expect(!FileManager.default.fileExists(atPath: marker), "an argument reached a shell")

@@ -1,13 +1,22 @@
 import Foundation
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// Every way courier-sim can misbehave, against lacak's real adapter and transport: each one
 /// ends as a clear failure of that lookup (or a success for mere slowness), never a crash or a
 /// hang, and never a wrong result.
 @Suite(.serialized) struct FaultModeTests {
     let sim: CourierSimProcess
-    let client = LacakCore.HTTPClient()
+    let client = LacakTransport.HTTPClient()
     let directory = TestDirectory("faults")
 
     init() throws {

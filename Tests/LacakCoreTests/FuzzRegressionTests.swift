@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// The fuzz targets' inputs, replayed in the ordinary test run: every seed in `Fuzz/corpus/` and
 /// every input that once crashed a target, kept (after its fix) in `Fuzz/regressions/`. Each goes

@@ -1,7 +1,16 @@
 import Foundation
 import Logging
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 @Suite struct IntakeRecordTests {
     func record(_ json: String) throws -> IntakeRecord {

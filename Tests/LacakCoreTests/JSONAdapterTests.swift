@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 @Suite struct JSONAdapterTests {
     func adapter(_ toml: String? = nil) throws -> JSONAdapter {
@@ -9,7 +18,7 @@ import Testing
         return try JSONAdapter(settings: config.couriers[0], defaultZone: config.daemon.timeZone)
     }
 
-    func response(_ body: String, status: Int = 200, headers: [(name: String, value: String)] = []) -> LacakCore.HTTPResponse {
+    func response(_ body: String, status: Int = 200, headers: [(name: String, value: String)] = []) -> LacakTransport.HTTPResponse {
         HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
     }
 

@@ -1,7 +1,16 @@
 import Foundation
 import Logging
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// Every preset against its courier-sim dialect, through libcurl on loopback.
 @Suite struct PresetTests {
@@ -38,7 +47,7 @@ import Testing
         let sim = try CourierSimProcess(speed: 360_000, scenarios: ["JX1000001": "delivered", "JX1000002": "returned", "JX1000009": "not_found"],
                                         extra: ["--dialect", testCase.dialect])
         let adapter = try adapter(testCase, port: sim.port)
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let code = adapter.settings.apiCode(forIntakeCode: testCase.courierCode)
         let queries = ["JX1000001", "JX1000002", "JX1000009"].map { TrackingQuery(trackingNumber: $0, courierCode: code) }
@@ -90,7 +99,7 @@ import Testing
     func readsTheQuotaAnswer(_ testCase: Case) async throws {
         let sim = try CourierSimProcess(speed: 360_000, extra: ["--dialect", testCase.dialect, "--quota", "1/60"])
         let adapter = try adapter(testCase, port: sim.port)
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let query = TrackingQuery(trackingNumber: "JX2000001", courierCode: adapter.settings.apiCode(forIntakeCode: testCase.courierCode))
         _ = await adapter.track([query], using: client)
@@ -141,7 +150,7 @@ import LoopbackHTTP
 extension CourierAdapter {
     /// Sends one lookup through a loopback server that answers with the `index`th broken body.
     func trackWithHeader(index: Int, query: TrackingQuery, server: LoopbackServer) async -> TrackingOutcome? {
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let tagged = HeaderTaggingClient(index: index)
         return await tagged.run(self, query: query, client: client)
@@ -151,7 +160,7 @@ extension CourierAdapter {
 /// Tags requests with the body index through a courier setting header.
 struct HeaderTaggingClient {
     let index: Int
-    func run(_ adapter: some CourierAdapter, query: TrackingQuery, client: LacakCore.HTTPClient) async -> TrackingOutcome? {
+    func run(_ adapter: some CourierAdapter, query: TrackingQuery, client: LacakTransport.HTTPClient) async -> TrackingOutcome? {
         var settings = adapter.settings
         settings.headers.append(HeaderTemplate(name: "X-Body", value: Template(String(index))))
         guard let tagged = try? AdapterFactory.make(settings, daemon: DaemonSettings()) else { return nil }

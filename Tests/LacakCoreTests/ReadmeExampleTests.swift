@@ -1,7 +1,16 @@
 import LoopbackHTTP
 import Foundation
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// The README's "Adding a courier" example, taken from the README itself and run against a
 /// loopback server answering as the example says, so the guide cannot drift from the truth.
@@ -30,7 +39,7 @@ import Testing
         let config = try ConfigLoader(environment: ["KURIRKITA_KEY": "readme-key"])
             .load(text: TestConfig.daemon(root: directory.path) + example, path: directory.join("lacak.toml"))
         let adapter = try AdapterFactory.make(config.couriers[0], daemon: config.daemon)
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let outcome = await adapter.track([TrackingQuery(trackingNumber: "JX1234567890"), ], using: client)
         guard case .found(let report) = outcome.results["JX1234567890"] else { Issue.record("\(outcome.results)"); return }

@@ -1,7 +1,16 @@
 import Foundation
 import Logging
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// Adaptive cadence, final confirmation, stall and late-dispatch rules, with a hand-moved clock.
 @Suite struct ScheduleTests {
@@ -10,7 +19,7 @@ import Testing
         let sim: CourierSimProcess
         let clock = TestClock()
         let pipeline: TrackingPipeline
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
 
         init(scenarios: [String: String], extraDaemon: String = "", extraCourier: String = "") throws {
             sim = try CourierSimProcess(speed: 360_000, scenarios: scenarios)
@@ -19,7 +28,7 @@ import Testing
             pipeline = try TrackingPipeline(config: config, client: client, logger: Logger(label: "test"), clock: clock.function)
         }
 
-        func order(_ id: String) throws -> OrderRecord {
+        func order(_ id: String) throws -> Order {
             try #require(try pipeline.store.readNow("read") { try $0.order(id) })
         }
 

@@ -1,7 +1,16 @@
 import Foundation
 import LoopbackHTTP
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// A full tracking cycle with a known API key, then a search of everything lacak wrote — logs
 /// at the most verbose level, `--check` output in both formats, the spool, the state database

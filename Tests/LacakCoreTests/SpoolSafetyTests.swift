@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// What a careless colleague with write access to the spool group can put in the spool —
 /// FIFOs at lacak's scratch names, a directory where a snapshot goes, symlinks, an unreadable

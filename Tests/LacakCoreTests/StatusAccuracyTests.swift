@@ -1,7 +1,16 @@
 import Foundation
 import LacakAccuracy
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// lacak's judgement against the labelled corpus of real scan texts (Tests/Corpus): every
 /// aggregator preset reads every courier it serves at 95% or better, with no dangerous miss, and

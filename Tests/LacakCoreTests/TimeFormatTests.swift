@@ -1,5 +1,14 @@
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 @Suite struct TimeFormatTests {
     let jakarta = ZoneRules(identifier: "Asia/Jakarta")!
@@ -70,8 +79,8 @@ import Testing
     @Test func writesISOTimesInTheZone() {
         #expect(expected.iso8601(in: jakarta) == "2026-08-05T14:30:00+07:00")
         #expect(expected.iso8601(in: .utc) == "2026-08-05T07:30:00Z")
-        #expect(HumanTime.format(expected, zone: jakarta, locale: .indonesian) == "5 Agu 2026 14.30 WIB")
-        #expect(HumanTime.format(expected, zone: jakarta, locale: .english) == "5 Aug 2026 14:30 WIB")
+        #expect(HumanTime.format(expected, zone: jakarta, indonesian: true) == "5 Agu 2026 14.30 WIB")
+        #expect(HumanTime.format(expected, zone: jakarta, indonesian: false) == "5 Aug 2026 14:30 WIB")
     }
 
     @Test func readsRetryAfterInBothForms() {

@@ -2,7 +2,16 @@ import Foundation
 import LoopbackHTTP
 import Logging
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 /// Times from outside — a courier's Retry-After, event times in every format, config durations,
 /// the system clock — can neither crash lacak nor park a shipment for years.
@@ -60,7 +69,7 @@ import Testing
         let clock = TestClock()
         let text = TestConfig.daemon(root: directory.path, extra: "retry_max = \"2h\"") + TestConfig.courier(preset: "binderbyte", endpoint: "http://127.0.0.1:\(server.port)", codes: ["jne"])
         let config = try ConfigLoader(environment: TestConfig.environment).load(text: text, path: directory.join("lacak.toml"))
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         let pipeline = try TrackingPipeline(config: config, client: client, logger: Logger(label: "test"), clock: clock.function)
         try directory.write("spool/incoming/o.json", #"{"order_id": "R-1", "tracking_number": "JX1234567", "courier": "jne"}"#)
         _ = await pipeline.ingest()
@@ -119,7 +128,7 @@ import Testing
         let clock = TestClock()
         let text = TestConfig.binderbyte(port: sim.port, root: directory.path, extraDaemon: "jitter = 0")
         let config = try ConfigLoader(environment: TestConfig.environment).load(text: text, path: directory.join("lacak.toml"))
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let pipeline = try TrackingPipeline(config: config, client: client, logger: Logger(label: "test"), clock: clock.function)
         try directory.write("spool/incoming/o.json", #"{"order_id": "K-1", "tracking_number": "JX80001", "courier": "jne"}"#)
@@ -153,7 +162,7 @@ import Testing
         let directory = TestDirectory("events-cap")
         let text = TestConfig.daemon(root: directory.path, extra: "max_events = 100") + TestConfig.courier(preset: "binderbyte", endpoint: server.baseURL, codes: ["jnt"], extra: "max_response_size = \"16MiB\"")
         let config = try ConfigLoader(environment: TestConfig.environment).load(text: text, path: directory.join("lacak.toml"))
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let pipeline = try TrackingPipeline(config: config, client: client, logger: Logger(label: "test"))
         try directory.write("spool/incoming/o.json", #"{"order_id": "C-1", "tracking_number": "JT7000001", "courier": "jnt"}"#)

@@ -1,7 +1,16 @@
 import LoopbackHTTP
 import Foundation
 import Testing
-@testable import LacakCore
+@testable import LacakSupport
+@testable import LacakModel
+@testable import LacakTransport
+@testable import LacakStore
+@testable import LacakConfig
+@testable import LacakCouriers
+@testable import LacakSpool
+@testable import LacakIntake
+@testable import LacakPipeline
+@testable import LacakDaemon
 
 @Suite struct TransportTests {
     @Test func sendsRequestsAndReadsResponses() async throws {
@@ -15,10 +24,10 @@ import Testing
             },
         ])
         defer { Task { await server.stop() } }
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
 
-        let response = try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/hello?name=lacak%20test", headers: [("X-Test", "1")]))
+        let response = try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/hello?name=lacak%20test", headers: [("X-Test", "1")]))
         #expect(response.status == 200)
         #expect(response.header("x-reply") == "yes")
         let body = try JSONParser().parse(response.body)
@@ -26,12 +35,12 @@ import Testing
         #expect(body["agent"]?.stringValue?.hasPrefix("lacak/") == true)
         #expect(body["x"] == JSONValue.string("1"))
 
-        let posted = try await client.send(LacakCore.HTTPRequest(method: "POST", url: server.baseURL + "/echo", headers: [("Content-Type", "application/json")], body: Array(#"{"a":1}"#.utf8)))
+        let posted = try await client.send(LacakTransport.HTTPRequest(method: "POST", url: server.baseURL + "/echo", headers: [("Content-Type", "application/json")], body: Array(#"{"a":1}"#.utf8)))
         #expect(posted.status == 201)
         #expect(String(decoding: posted.body, as: UTF8.self) == #"{"a":1}"#)
 
         // Keep-alive: the next request reuses the idle connection instead of opening one.
-        let again = try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/hello"))
+        let again = try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/hello"))
         #expect(again.status == 200)
         #expect(again.newConnections == 0)
         #expect(response.newConnections == 1)
@@ -41,13 +50,13 @@ import Testing
         let big = String(repeating: "x", count: 300_000)
         let server = try await LoopbackServer(routes: [LoopbackRoute("GET", "/big") { _ in .json("\"\(big)\"") }])
         defer { Task { await server.stop() } }
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let options = TransferOptions(maxResponseBytes: 100_000)
         await #expect(throws: TransportError.responseTooLarge(limit: 100_000)) {
-            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/big", options: options))
+            try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/big", options: options))
         }
-        let fits = try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/big", options: TransferOptions(maxResponseBytes: 400_000)))
+        let fits = try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/big", options: TransferOptions(maxResponseBytes: 400_000)))
         #expect(fits.body.count == 300_002)
     }
 
@@ -57,11 +66,11 @@ import Testing
             return .json("{}")
         }])
         defer { Task { await server.stop() } }
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let started = ContinuousClock.now
         await #expect {
-            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/slow", options: TransferOptions(timeoutMilliseconds: 300)))
+            try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/slow", options: TransferOptions(timeoutMilliseconds: 300)))
         } throws: { error in
             if case TransportError.timedOut = error { return true }
             return false
@@ -77,33 +86,33 @@ import Testing
             LoopbackRoute("GET", "/loop") { _ in .redirect(302, to: "/loop") },
         ])
         defer { Task { await server.stop() } }
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         await #expect {
-            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/moved"))
+            try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/moved"))
         } throws: { error in
             guard case TransportError.redirectRefused(let detail) = error else { return false }
             return detail.contains("301") && !detail.contains("secret=1")
         }
-        let followed = try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/moved", options: TransferOptions(followRedirects: true)))
+        let followed = try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/moved", options: TransferOptions(followRedirects: true)))
         #expect(followed.status == 200)
         await #expect(throws: TransportError.self) {
-            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/elsewhere", options: TransferOptions(followRedirects: true)))
+            try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/elsewhere", options: TransferOptions(followRedirects: true)))
         }
         await #expect {
-            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/loop", options: TransferOptions(followRedirects: true)))
+            try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/loop", options: TransferOptions(followRedirects: true)))
         } throws: { error in
             if case TransportError.redirectRefused = error { return true }
             return false
         }
         await #expect(throws: TransportError.invalidURL("only http and https URLs are allowed")) {
-            try await client.send(LacakCore.HTTPRequest(url: "file:///etc/passwd"))
+            try await client.send(LacakTransport.HTTPRequest(url: "file:///etc/passwd"))
         }
         await #expect(throws: TransportError.self) {
-            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/hello?x=a b"))
+            try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/hello?x=a b"))
         }
         await #expect(throws: TransportError.self) {
-            try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/target", headers: [("X-Evil", "a\r\nInjected: 1")]))
+            try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/target", headers: [("X-Evil", "a\r\nInjected: 1")]))
         }
     }
 
@@ -112,10 +121,10 @@ import Testing
         let refusing = try RefusingPort()
         let port = refusing.port
         defer { withExtendedLifetime(refusing) {} }
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         await #expect {
-            try await client.send(LacakCore.HTTPRequest(url: "http://127.0.0.1:\(port)/x", options: TransferOptions(connectTimeoutMilliseconds: 1000)))
+            try await client.send(LacakTransport.HTTPRequest(url: "http://127.0.0.1:\(port)/x", options: TransferOptions(connectTimeoutMilliseconds: 1000)))
         } throws: { error in
             if case TransportError.connectFailed = error { return true }
             return false
@@ -128,13 +137,13 @@ import Testing
             return .json(#"{"n": "\#(request.path.split(separator: "/").last ?? "")"}"#)
         }])
         defer { Task { await server.stop() } }
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let started = ContinuousClock.now
         let results = await withTaskGroup(of: String?.self) { group in
             for index in 0..<100 {
                 group.addTask {
-                    let response = try? await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/n/\(index)"))
+                    let response = try? await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/n/\(index)"))
                     return response.flatMap { try? JSONParser().parse($0.body)["n"]?.stringValue }
                 }
             }
@@ -153,9 +162,9 @@ import Testing
             return .json("{}")
         }])
         defer { Task { await server.stop() } }
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
-        let task = Task { try await client.send(LacakCore.HTTPRequest(url: server.baseURL + "/hang")) }
+        let task = Task { try await client.send(LacakTransport.HTTPRequest(url: server.baseURL + "/hang")) }
         try? await Task.sleep(for: .milliseconds(200))
         task.cancel()
         await #expect(throws: TransportError.cancelled) { try await task.value }
@@ -178,19 +187,19 @@ import Testing
             LoopbackRoute("GET", "/final") { request in .json(#"{"key": "\#(request.header("X-Key") ?? "-")"}"#) },
         ])
         defer { Task { await courier.stop() } }
-        let client = LacakCore.HTTPClient()
+        let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
         let options = TransferOptions(connectTimeoutMilliseconds: 500, timeoutMilliseconds: 2000, followRedirects: true)
         for path in ["/port", "/hex", "/linklocal"] {
             await #expect {
-                try await client.send(LacakCore.HTTPRequest(url: courier.baseURL + path, headers: [("X-Key", "s3cret")], options: options))
+                try await client.send(LacakTransport.HTTPRequest(url: courier.baseURL + path, headers: [("X-Key", "s3cret")], options: options))
             } throws: { error in
                 guard case TransportError.redirectRefused(let detail) = error else { return false }
                 return detail.contains("another origin")
             }
         }
         #expect(seen.withLock { $0 }.isEmpty, "the other origin was asked: \(seen.withLock { $0 })")
-        let same = try await client.send(LacakCore.HTTPRequest(url: courier.baseURL + "/same", headers: [("X-Key", "s3cret")], options: options))
+        let same = try await client.send(LacakTransport.HTTPRequest(url: courier.baseURL + "/same", headers: [("X-Key", "s3cret")], options: options))
         #expect(String(decoding: same.body, as: UTF8.self).contains("s3cret"), "within the origin the request is followed whole")
     }
 }

@@ -1,0 +1,195 @@
+package import LacakSupport
+package import LacakModel
+package import LacakTransport
+package import LacakConfig
+
+
+/// 17TRACK API v2.2: `POST /track/v2.2/gettrackinfo` with up to 40 numbers, header `17token`.
+///
+/// Native rather than declarative because 17TRACK answers a number it has not been told about
+/// with a rejection (-18019902) inside an HTTP 200: the adapter then registers those numbers
+/// (`/register`, which spends quota, so only for numbers that need it) and asks again.
+package struct SeventeenTrackAdapter: CourierAdapter {
+    package let settings: CourierSettings
+    let exchange: NativeExchange
+    let zone: ZoneRules
+    let rules: StatusRuleSet
+
+    package init(settings: CourierSettings, defaultZone: ZoneRules) {
+        self.settings = settings
+        exchange = NativeExchange(settings: settings)
+        zone = settings.zone(default: defaultZone)
+        rules = StatusRuleSet(settings.statusRules)
+    }
+
+    package var maxBatchSize: Int { min(settings.batchSize, 40) }
+
+    var base: String { exchange.base(default: "https://api.17track.net") }
+
+    package func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome {
+        guard !queries.isEmpty else { return BatchOutcome(results: [:], requests: 0) }
+        var requests = 1
+        let first = await query(queries, using: client)
+        guard case .success(var results) = first.result else {
+            if case .failure(let error) = first.result { return .failed(queries, error) }
+            return .failed(queries, .badResponse("no answer"))
+        }
+        if !first.unregistered.isEmpty {
+            let unregistered = queries.filter { first.unregistered.contains($0.trackingNumber) }
+            requests += 2
+            switch await exchange.send("POST", base + "/track/v2.2/register", headers: [("17token", exchange.apiKey)], body: body(unregistered), using: client) {
+            case .failure(let error):
+                for query in unregistered { results[query.trackingNumber] = .failed(error) }
+            case .success:
+                let second = await query(unregistered, using: client)
+                switch second.result {
+                case .success(let more):
+                    for (number, outcome) in more { results[number] = outcome }
+                    for number in second.unregistered { results[number] = .notFound(message: "registered with 17TRACK; no data yet") }
+                case .failure(let error):
+                    for query in unregistered { results[query.trackingNumber] = .failed(error) }
+                }
+            }
+        }
+        var outcome = BatchOutcome(results: results, requests: requests)
+        if case .failure(.rateLimited(let seconds)) = first.result { outcome.retryAfter = seconds }
+        return outcome
+    }
+
+    private func body(_ queries: [TrackingQuery]) -> JSONValue {
+        .array(queries.map { query in
+            // 17TRACK's carrier keys are integers; anything else is left for it to detect.
+            .fields(["number": .string(query.trackingNumber), "carrier": query.courierCode.flatMap { Int64($0) }.map(JSONValue.integer)])
+        })
+    }
+
+    /// One gettrackinfo call: outcomes for the numbers it answered, and those it does not know.
+    private func query(_ queries: [TrackingQuery], using client: HTTPClient) async -> (result: Result<[String: TrackingOutcome], CourierError>, unregistered: Set<String>) {
+        switch await exchange.send("POST", base + "/track/v2.2/gettrackinfo", headers: [("17token", exchange.apiKey)], body: body(queries), using: client) {
+        case .failure(let error):
+            return (.failure(error), [])
+        case .success(let answer):
+            return interpret(answer.body, for: queries.map(\.trackingNumber))
+        }
+    }
+
+    package func interpret(_ response: HTTPResponse, for queries: [TrackingQuery]) -> BatchOutcome {
+        let numbers = queries.map(\.trackingNumber)
+        guard let body = try? JSONParser().parse(response.body) else {
+            return .failed(numbers.map { TrackingQuery(trackingNumber: $0) }, .badResponse("body is not JSON"))
+        }
+        switch interpret(body, for: numbers).result {
+        case .success(let results): return BatchOutcome(results: results)
+        case .failure(let error): return .failed(numbers.map { TrackingQuery(trackingNumber: $0) }, error)
+        }
+    }
+
+    /// Reads a gettrackinfo answer; pure, for tests and benchmarks.
+    func interpret(_ body: JSONValue, for numbers: [String]) -> (result: Result<[String: TrackingOutcome], CourierError>, unregistered: Set<String>) {
+        if let code = body["code"]?.integerValue, code != 0 {
+            let message = NativeExchange.message(body) ?? "17TRACK error \(code)"
+            if code == -18010002 || code == -18010001 || code == -18010004 || code == -18010005 {
+                return (.failure(.unauthorized(message: message)), [])
+            }
+            if code == -18010014 { return (.failure(.rateLimited(retryAfter: nil)), []) }
+            return (.failure(.badResponse(message)), [])
+        }
+        guard let data = body["data"], data["accepted"] != nil || data["rejected"] != nil else {
+            return (.failure(.badResponse("no data.accepted or data.rejected in the answer")), [])
+        }
+        let wanted = Set(numbers)
+        var results: [String: TrackingOutcome] = [:]
+        var unregistered: Set<String> = []
+        for item in data["accepted"]?.arrayValue ?? [] {
+            guard let number = Self.number(item), wanted.contains(number) else { continue }
+            results[number] = readTrackInfo(item["track_info"])
+        }
+        for item in data["rejected"]?.arrayValue ?? [] {
+            guard let number = Self.number(item), wanted.contains(number) else { continue }
+            let code = item["error"]?["code"]?.integerValue ?? 0
+            let message = item["error"]?["message"]?.scalarText
+            switch code {
+            case -18019902: unregistered.insert(number)
+            case -18019903, -18019909, -18019910: results[number] = .notFound(message: message)
+            case -18019907, -18019908: results[number] = .failed(.rateLimited(retryAfter: 3600))
+            default: results[number] = .failed(.badResponse(message ?? "rejected (\(code))"))
+            }
+        }
+        for number in numbers where results[number] == nil && !unregistered.contains(number) {
+            results[number] = .failed(.badResponse("tracking number missing from the response"))
+        }
+        return (.success(results), unregistered)
+    }
+
+    private static func number(_ item: JSONValue) -> String? {
+        guard let raw = item["number"]?.scalarText, case .success(let number) = Identifiers.normalizeTrackingNumber(raw) else { return nil }
+        return number
+    }
+
+    func readTrackInfo(_ info: JSONValue?) -> TrackingOutcome {
+        guard let info else { return .failed(.badResponse("no track_info")) }
+        var events: [TrackingEvent] = []
+        let providers = info["tracking"]?["providers"]?.arrayValue ?? []
+        for provider in providers {
+            for raw in provider["events"]?.arrayValue ?? [] {
+                let timeValue = raw["time_utc"].flatMap { $0 == .null ? nil : $0 } ?? raw["time_iso"] ?? .null
+                guard let time = TimeFormat.iso8601.timestamp(from: timeValue, zone: zone) else { continue }
+                let description = raw["description"]?.scalarText?.trimmingWhitespace() ?? ""
+                let stage = raw["stage"]?.scalarText
+                let subStatus = raw["sub_status"]?.scalarText
+                let codes = [subStatus, stage].compactMap { $0 }
+                let status = rules.classify(codes: codes, description: description)
+                    ?? subStatus.flatMap { Self.subStatuses[$0] } ?? stage.flatMap { Self.stages[$0] }
+                let location = raw["location"]?.scalarText?.trimmingWhitespace()
+                events.append(TrackingEvent(time: time, description: description, code: codes.first, location: location?.isEmpty == true ? nil : location,
+                                            status: status?.status, reason: status?.reason))
+            }
+        }
+        let latest = info["latest_status"]
+        if events.isEmpty, latest?["status"]?.stringValue == "NotFound" {
+            return .notFound(message: latest?["sub_status"]?.scalarText)
+        }
+        // The latest status is 17TRACK's own reading of the whole history: it decides the newest event.
+        if let subStatus = latest?["sub_status"]?.stringValue, let mapped = Self.subStatuses[subStatus] ?? latest?["status"]?.stringValue.flatMap({ Self.mainStatuses[$0] }),
+           let newest = events.indices.max(by: { TrackingEvent.chronological(events[$0], events[$1]) }) {
+            events[newest].status = mapped.status
+            events[newest].reason = mapped.reason ?? events[newest].reason
+        }
+        let service = info["misc_info"]?["service_type"]?.scalarText
+        return .found(TrackingReport(events: events, service: service))
+    }
+
+    /// `latest_status.status` values.
+    static let mainStatuses: [String: NormalizedStatus] = [
+        "InfoReceived": (.infoReceived, nil), "InTransit": (.inTransit, nil), "AvailableForPickup": (.availableForPickup, nil),
+        "OutForDelivery": (.outForDelivery, nil), "DeliveryFailure": (.failedAttempt, nil), "Delivered": (.delivered, nil),
+        "Exception": (.exception, nil),
+    ]
+
+    /// Event `stage` values.
+    static let stages: [String: NormalizedStatus] = [
+        "InfoReceived": (.infoReceived, nil), "PickedUp": (.inTransit, .pickedUp), "Departure": (.inTransit, nil),
+        "Arrival": (.inTransit, nil), "InTransit": (.inTransit, nil), "AvailableForPickup": (.availableForPickup, nil),
+        "OutForDelivery": (.outForDelivery, nil), "DeliveryFailure": (.failedAttempt, nil), "Delivered": (.delivered, nil),
+        "Returning": (.returning, nil), "Returned": (.returned, nil), "Exception": (.exception, nil),
+    ]
+
+    /// `sub_status` values (17TRACK's 30 sub-statuses; `Expired` is left to lacak's own stall rule).
+    static let subStatuses: [String: NormalizedStatus] = [
+        "InfoReceived": (.infoReceived, nil),
+        "InTransit_PickedUp": (.inTransit, .pickedUp), "InTransit_Other": (.inTransit, nil),
+        "InTransit_Departure": (.inTransit, nil), "InTransit_Arrival": (.inTransit, nil),
+        "InTransit_CustomsProcessing": (.inTransit, .customs), "InTransit_CustomsReleased": (.inTransit, .customs),
+        "InTransit_CustomsRequiringInformation": (.exception, .customs),
+        "AvailableForPickup_Other": (.availableForPickup, nil), "OutForDelivery_Other": (.outForDelivery, nil),
+        "DeliveryFailure_Other": (.failedAttempt, nil), "DeliveryFailure_NoBody": (.failedAttempt, .recipientAbsent),
+        "DeliveryFailure_Security": (.failedAttempt, .customs), "DeliveryFailure_Rejected": (.failedAttempt, .refused),
+        "DeliveryFailure_InvalidAddress": (.failedAttempt, .addressIssue),
+        "Delivered_Other": (.delivered, nil),
+        "Exception_Other": (.exception, nil), "Exception_Returning": (.returning, nil), "Exception_Returned": (.returned, nil),
+        "Exception_NoBody": (.exception, .recipientAbsent), "Exception_Security": (.exception, .customs),
+        "Exception_Damage": (.exception, .damaged), "Exception_Rejected": (.exception, .refused),
+        "Exception_Delayed": (.exception, StatusReason("delayed")), "Exception_Lost": (.exception, .lost),
+        "Exception_Destroyed": (.exception, .damaged), "Exception_Cancel": (.cancelled, nil),
+    ]
+}

@@ -1,0 +1,123 @@
+import Foundation
+package import LacakSupport
+
+/// The order's status as the shop reports it through intake, before any courier data.
+package enum ShopStatus: String, Sendable, CaseIterable, Codable {
+    case unpaid
+    case onHold = "on_hold"
+    case awaitingShipment = "awaiting_shipment"
+    case awaitingCollection = "awaiting_collection"
+    case inTransit = "in_transit"
+    case delivered
+    case completed
+    case cancelled
+    case returnRefund = "return_refund"
+
+    /// Reads lacak's names, the buyer and seller view names, and TikTok Shop's order statuses
+    /// (`AWAITING_SHIPMENT`, or their numeric codes such as 111), ignoring case.
+    package init?(intake text: String) {
+        let key = text.trimmingWhitespace().lowercased().replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
+        if let status = ShopStatus(rawValue: key) {
+            self = status
+            return
+        }
+        switch key {
+        case "100": self = .unpaid
+        case "105": self = .onHold
+        case "new_order", "waiting_for_delivery", "to_ship", "111", "114", "partially_shipping": self = .awaitingShipment
+        case "ready_to_ship", "112": self = .awaitingCollection
+        case "in_shipping", "shipped", "121": self = .inTransit
+        case "received", "122": self = .delivered
+        case "130": self = .completed
+        case "canceled", "140": self = .cancelled
+        case "return", "returns_refund", "return_refunded", "refund": self = .returnRefund
+        default: return nil
+        }
+    }
+}
+
+/// What the buyer sees in the shop app.
+package enum BuyerStatus: String, Sendable, CaseIterable, Codable {
+    case unpaid
+    case waitingForDelivery = "waiting_for_delivery"
+    case inTransit = "in_transit"
+    case received
+    case cancelled
+    case returnsRefund = "returns_refund"
+
+    /// The label shown to people ("Waiting for Delivery").
+    package var label: String {
+        switch self {
+        case .unpaid: return "Unpaid"
+        case .waitingForDelivery: return "Waiting for Delivery"
+        case .inTransit: return "In Transit"
+        case .received: return "Received"
+        case .cancelled: return "Cancelled"
+        case .returnsRefund: return "Returns/Refund"
+        }
+    }
+}
+
+/// What the seller sees in the seller centre.
+package enum SellerStatus: String, Sendable, CaseIterable, Codable {
+    case newOrder = "new_order"
+    case readyToShip = "ready_to_ship"
+    case inShipping = "in_shipping"
+    case completed
+    case cancelled
+    case `return`
+
+    /// The label shown to people ("Ready to Ship").
+    package var label: String {
+        switch self {
+        case .newOrder: return "New Order"
+        case .readyToShip: return "Ready to Ship"
+        case .inShipping: return "In Shipping"
+        case .completed: return "Completed"
+        case .cancelled: return "Cancelled"
+        case .return: return "Return"
+        }
+    }
+}
+
+/// Both order views of one order at one moment.
+package struct OrderView: Sendable, Equatable {
+    package var buyer: BuyerStatus
+    package var seller: SellerStatus
+
+    package init(buyer: BuyerStatus, seller: SellerStatus) {
+        self.buyer = buyer
+        self.seller = seller
+    }
+
+    /// Derives the order views from the shop's status and the shipment's carrier status.
+    ///
+    /// The rules are checked top to bottom; the README's status mapping table is this function.
+    package static func derive(shop: ShopStatus, carrier: CarrierStatus, hasTracking: Bool) -> OrderView {
+        if shop == .cancelled || carrier == .cancelled {
+            return OrderView(buyer: .cancelled, seller: .cancelled)
+        }
+        if shop == .returnRefund || carrier == .returning || carrier == .returned {
+            return OrderView(buyer: .returnsRefund, seller: .return)
+        }
+        if carrier == .delivered || shop == .delivered || shop == .completed {
+            return OrderView(buyer: .received, seller: .completed)
+        }
+        switch carrier {
+        case .inTransit, .outForDelivery, .failedAttempt, .availableForPickup, .exception, .expired:
+            return OrderView(buyer: .inTransit, seller: .inShipping)
+        default:
+            break
+        }
+        if shop == .inTransit {
+            return OrderView(buyer: .inTransit, seller: .inShipping)
+        }
+        if shop == .unpaid {
+            return OrderView(buyer: .unpaid, seller: .newOrder)
+        }
+        if carrier == .infoReceived || shop == .awaitingCollection || hasTracking {
+            return OrderView(buyer: .waitingForDelivery, seller: .readyToShip)
+        }
+        return OrderView(buyer: .waitingForDelivery, seller: .newOrder)
+    }
+}

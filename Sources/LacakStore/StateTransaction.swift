@@ -1,0 +1,310 @@
+import GRDB
+package import LacakSupport
+package import LacakModel
+
+/// The typed operations on state, valid inside one `StateStore.write` or `read` call.
+///
+/// All SQL of lacak lives here; the pipeline decides what to do, this type knows how it is stored.
+/// Hot statements are prepared once per connection and reused.
+package struct StateTransaction {
+    let db: Database
+
+    // MARK: Orders
+
+    package func order(_ orderID: String) throws -> Order? {
+        let statement = try db.cachedStatement(sql: Order.selectColumns + " WHERE order_id = ?")
+        return try Row.fetchOne(statement, arguments: [orderID]).map(Order.init(row:))
+    }
+
+    /// The orders with these ids that exist, by id.
+    package func orders(_ orderIDs: [String]) throws -> [String: Order] {
+        var found: [String: Order] = [:]
+        found.reserveCapacity(orderIDs.count)
+        for chunk in orderIDs.chunked(into: 500) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(db, sql: Order.selectColumns + " WHERE order_id IN (\(placeholders))", arguments: StatementArguments(chunk))
+            while let row = try rows.next() {
+                let record = Order(row: row)
+                found[record.orderID] = record
+            }
+        }
+        return found
+    }
+
+    package func insert(_ order: Order) throws {
+        let statement = try db.cachedStatement(sql: Self.insertOrderSQL)
+        try statement.execute(arguments: StatementArguments(order.values))
+    }
+
+    /// Writes every column of an existing order and bumps its version so its snapshot is
+    /// rewritten (unless `rewriteSnapshot` is false: only schedule bookkeeping changed).
+    package func update(_ order: Order, rewriteSnapshot: Bool = true) throws {
+        let statement = try db.cachedStatement(sql: rewriteSnapshot ? Self.updateOrderSQL : Self.updateOrderQuietlySQL)
+        let values = order.values
+        var arguments: [(any DatabaseValueConvertible)?] = Self.updatedColumns.map { values[$0] }
+        arguments.append(order.orderID)
+        try statement.execute(arguments: StatementArguments(arguments))
+    }
+
+    private static let insertOrderSQL = "INSERT INTO orders (" + Order.columns.joined(separator: ", ") + ") VALUES ("
+        + Array(repeating: "?", count: Order.columns.count).joined(separator: ", ") + ")"
+
+    /// Positions of the columns an update writes: all but the key, the creation time and the
+    /// versions (bumped by SQL; `written_version` belongs to the spool writer).
+    private static let updatedColumns = Order.columns.indices.filter {
+        !["order_id", "created_at", "version", "written_version"].contains(Order.columns[$0])
+    }
+
+    private static let updateOrderSQL = "UPDATE orders SET "
+        + updatedColumns.map { Order.columns[$0] + " = ?" }.joined(separator: ", ")
+        + ", version = version + 1 WHERE order_id = ?"
+
+    private static let updateOrderQuietlySQL = "UPDATE orders SET "
+        + updatedColumns.map { Order.columns[$0] + " = ?" }.joined(separator: ", ")
+        + " WHERE order_id = ?"
+
+    /// Shipments due at `now` (or every one still being polled when `all`), earliest first,
+    /// leaving out those of the couriers in `excluding` ("" stands for shipments without one).
+    /// A `next_check` later than `farAhead` is due too: no interval of the config reaches that
+    /// far, so it was set under a clock that has since been corrected backwards.
+    package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String> = [], farAhead: Timestamp? = nil) throws -> [DueShipment] {
+        var sql = "SELECT order_id, tracking_number, courier_code, courier_id, failures FROM orders WHERE "
+        var arguments: StatementArguments = []
+        if all {
+            sql += "next_check IS NOT NULL"
+        } else if let farAhead {
+            sql += "(next_check <= ? OR next_check > ?)"
+            arguments += [now.milliseconds, farAhead.milliseconds]
+        } else {
+            sql += "next_check <= ?"
+            arguments += [now.milliseconds]
+        }
+        sql += Self.exclusion(excluding, arguments: &arguments)
+        sql += " ORDER BY next_check LIMIT ?"
+        arguments += [limit]
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        var due: [DueShipment] = []
+        while let row = try rows.next() {
+            guard let number: String = row[1] else { continue }
+            due.append(DueShipment(orderID: row[0], trackingNumber: number, courierCode: row[2], courierID: row[3], failures: row[4]))
+        }
+        return due
+    }
+
+    /// Orders whose snapshot file is older than their state.
+    package func unwrittenOrders(limit: Int) throws -> [Order] {
+        try Row.fetchAll(db, sql: Order.selectColumns + " WHERE version > written_version LIMIT ?", arguments: [limit]).map(Order.init(row:))
+    }
+
+    /// Records that the snapshot of `version` is on disk (a newer version stays unwritten).
+    package func markWritten(_ orderID: String, version: Int64) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE orders SET written_version = ? WHERE order_id = ? AND written_version < ?")
+        try statement.execute(arguments: [version, orderID, version])
+    }
+
+    /// The earliest moment any work is due: a poll or a dispatch alert; nil when nothing is scheduled.
+    ///
+    /// Both come from partial indexes, so this costs the same with ten or a million idle orders.
+    package func nextWakeup(excluding: Set<String> = [], farAhead: Timestamp? = nil) throws -> Timestamp? {
+        var arguments: StatementArguments = []
+        let filter = Self.exclusion(excluding, arguments: &arguments)
+        if let farAhead {
+            var farArguments: StatementArguments = [farAhead.milliseconds]
+            let farFilter = Self.exclusion(excluding, arguments: &farArguments)
+            // Set under a clock that was ahead: due now (see dueShipments).
+            if try Int64.fetchOne(db, sql: "SELECT next_check FROM orders WHERE next_check > ?" + farFilter + " LIMIT 1", arguments: farArguments) != nil {
+                return Timestamp(milliseconds: 0)
+            }
+        }
+        let poll = try Int64.fetchOne(db, sql: "SELECT MIN(next_check) FROM orders WHERE next_check IS NOT NULL" + filter, arguments: arguments)
+        let alert = try Int64.fetchOne(db, sql: "SELECT MIN(dispatch_alert_at) FROM orders WHERE dispatch_alert_at IS NOT NULL")
+        return [poll, alert].compactMap { $0 }.min().map(Timestamp.init(milliseconds:))
+    }
+
+    /// The SQL condition leaving out the couriers in `excluding`; "" stands for no courier.
+    private static func exclusion(_ excluding: Set<String>, arguments: inout StatementArguments) -> String {
+        var sql = ""
+        let ids = excluding.filter { !$0.isEmpty }.sorted()
+        if !ids.isEmpty {
+            sql += " AND (courier_id IS NULL OR courier_id NOT IN (" + Array(repeating: "?", count: ids.count).joined(separator: ",") + "))"
+            arguments += StatementArguments(ids)
+        }
+        if excluding.contains("") { sql += " AND courier_id IS NOT NULL" }
+        return sql
+    }
+
+    /// The courier codes of shipments still being tracked (nil: orders that named none).
+    package func activeCourierCodes() throws -> [String?] {
+        try String?.fetchAll(db, sql: "SELECT DISTINCT courier_code FROM orders WHERE next_check IS NOT NULL")
+    }
+
+    /// Points the tracked shipments with this courier code at `courierID`; shipments that had
+    /// no courier become due at `now`. Returns how many changed.
+    package func assign(courierCode: String?, to courierID: String?, now: Timestamp) throws -> Int {
+        try db.execute(sql: """
+            UPDATE orders SET next_check = CASE WHEN courier_id IS NULL AND ? IS NOT NULL THEN ? ELSE next_check END,
+                courier_id = ?, version = version + 1
+            WHERE courier_code IS ? AND next_check IS NOT NULL AND courier_id IS NOT ?
+            """, arguments: [courierID, now.milliseconds, courierID, courierCode, courierID])
+        return db.changesCount
+    }
+
+    /// Orders whose late-dispatch alert is due.
+    package func dueDispatchAlerts(now: Timestamp, limit: Int) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE dispatch_alert_at <= ? ORDER BY dispatch_alert_at LIMIT ?", arguments: [now.milliseconds, limit])
+    }
+
+    /// Shipments that will be polled again.
+    package func activeShipmentCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE next_check IS NOT NULL") ?? 0
+    }
+
+    package func orderCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders") ?? 0
+    }
+
+    // MARK: Events
+
+    /// The order's events in chronological order.
+    package func events(_ orderID: String) throws -> [TrackingEvent] {
+        let statement = try db.cachedStatement(sql: "SELECT time, status, reason, code, description, location FROM events WHERE order_id = ?")
+        var events = try Row.fetchAll(statement, arguments: [orderID]).map { $0.event() }
+        events.sort(by: TrackingEvent.chronological)
+        return events
+    }
+
+    package func eventFingerprints(_ orderID: String) throws -> Set<String> {
+        let statement = try db.cachedStatement(sql: "SELECT fingerprint FROM events WHERE order_id = ?")
+        return Set(try String.fetchAll(statement, arguments: [orderID]))
+    }
+
+    /// Keeps the newest `limit` events of an order and deletes the rest; how many went.
+    @discardableResult
+    package func pruneEvents(_ orderID: String, keeping limit: Int) throws -> Int {
+        try db.execute(sql: """
+            DELETE FROM events WHERE order_id = ? AND fingerprint NOT IN
+                (SELECT fingerprint FROM events WHERE order_id = ? ORDER BY time DESC, fingerprint LIMIT ?)
+            """, arguments: [orderID, orderID, limit])
+        return db.changesCount
+    }
+
+    package func insertEvents(_ events: [TrackingEvent], orderID: String, seenAt: Timestamp) throws {
+        guard !events.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO events (order_id, fingerprint, time, status, reason, code, description, location, seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for event in events {
+            try statement.execute(arguments: [orderID, event.fingerprint, event.time.milliseconds, event.status?.rawValue,
+                                              event.reason?.rawValue, event.code, event.description, event.location, seenAt.milliseconds])
+        }
+    }
+
+    /// Most unmatched texts kept: past this, new wordings are not added (the known ones are
+    /// still counted), so a courier writing a new text per parcel cannot grow state forever.
+    package static let unmatchedLimit = 10_000
+    /// Most wordings kept per courier, so one courier whose texts carry names cannot fill the
+    /// table and hide every other courier's new wordings.
+    package static let unmatchedPerCourier = 2_000
+
+    /// Counts one unmatched event text; true when it is a wording not seen before.
+    @discardableResult
+    package func countUnmatched(courier: String, text: String, trackingNumber: String, provider: String?, at time: Timestamp) throws -> Bool {
+        let normalized = UnmatchedTextFolding.fold(text)
+        guard !normalized.isEmpty else { return false }
+        let update = try db.cachedStatement(sql: "UPDATE unmatched_texts SET count = count + 1, last_seen = ?, provider = COALESCE(?, provider) WHERE courier = ? AND normalized = ?")
+        try update.execute(arguments: [time.milliseconds, provider, courier, normalized])
+        if db.changesCount > 0 { return false }
+        let rows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unmatched_texts") ?? 0
+        guard rows < Self.unmatchedLimit else { return false }
+        let ofCourier = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unmatched_texts WHERE courier = ?", arguments: [courier]) ?? 0
+        guard ofCourier < Self.unmatchedPerCourier else { return false }
+        let insert = try db.cachedStatement(sql: "INSERT INTO unmatched_texts (courier, normalized, example, tracking_number, provider, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, 1, ?, ?)")
+        try insert.execute(arguments: [courier, normalized, String(text.prefix(UnmatchedTextFolding.maxLength)), trackingNumber, provider, time.milliseconds, time.milliseconds])
+        return true
+    }
+
+    /// Unmatched texts, most frequent first (of one courier code, when given).
+    package func unmatchedTexts(courier: String? = nil, limit: Int = 1000) throws -> [UnmatchedText] {
+        var sql = "SELECT courier, normalized, example, tracking_number, provider, count, first_seen, last_seen FROM unmatched_texts"
+        var arguments: StatementArguments = []
+        if let courier {
+            sql += " WHERE courier = ?"
+            arguments += [courier]
+        }
+        sql += " ORDER BY count DESC, last_seen DESC, courier, normalized LIMIT ?"
+        arguments += [limit]
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            UnmatchedText(courier: row[0], normalized: row[1], example: row[2], trackingNumber: row[3], provider: row[4], count: row[5],
+                          firstSeen: Timestamp(milliseconds: row[6]), lastSeen: Timestamp(milliseconds: row[7]))
+        }
+    }
+
+    /// Unmatched wordings per courier code.
+    package func unmatchedCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT courier, COUNT(*) FROM unmatched_texts GROUP BY courier") {
+            counts[row[0]] = row[1]
+        }
+        return counts
+    }
+
+    package func deleteEvents(_ orderID: String) throws {
+        try db.execute(sql: "DELETE FROM events WHERE order_id = ?", arguments: [orderID])
+    }
+
+    // MARK: Changes and outbox
+
+    /// Stores a status change; returns its id, which names its notifications.
+    package func record(_ change: StatusChange) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO status_changes (order_id, at, old_carrier, new_carrier, old_buyer, new_buyer, old_seller, new_seller, kind, event_fingerprint, notifications)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [
+            change.orderID, change.at.milliseconds, change.old?.carrier.rawValue, change.new.carrier.rawValue,
+            change.old?.view.buyer.rawValue, change.new.view.buyer.rawValue, change.old?.view.seller.rawValue,
+            change.new.view.seller.rawValue, change.kind?.rawValue, change.event?.fingerprint, change.notifications,
+        ])
+        return db.lastInsertedRowID
+    }
+
+    /// Puts a rendered notification in the outbox, in the same transaction as its change.
+    package func enqueue(changeID: Int64, orderID: String, kind: NotificationKind, audience: Audience, fileName: String, payload: [UInt8], createdAt: Timestamp) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO outbox (change_id, order_id, kind, audience, file_name, payload, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [changeID, orderID, kind.rawValue, audience.rawValue, fileName, Data(payload), createdAt.milliseconds])
+    }
+
+    /// Notifications not yet delivered, oldest first.
+    package func pendingOutbox(limit: Int) throws -> [OutboxEntry] {
+        try Row.fetchAll(db, sql: "SELECT id, file_name, payload, staged FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+            let payload: Data = row[2]
+            return OutboxEntry(id: row[0], fileName: row[1], payload: [UInt8](payload), staged: row[3])
+        }
+    }
+
+    package func markStaged(_ ids: [Int64]) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE outbox SET staged = 1 WHERE id = ?")
+        for id in ids { try statement.execute(arguments: [id]) }
+    }
+
+    package func markDelivered(_ ids: [Int64], at time: Timestamp) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL")
+        for id in ids { try statement.execute(arguments: [time.milliseconds, id]) }
+    }
+
+    package func pendingOutboxCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL") ?? 0
+    }
+}
+
+import Foundation
+
+extension Array {
+    package func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
