@@ -1,4 +1,5 @@
 package import LacakSupport
+package import Logging
 
 
 /// Whether lacak's two stores — the spool and the state database — could be written the last
@@ -69,5 +70,26 @@ package final class StorageHealth: Sendable {
 
     private static func clock(_ time: Timestamp, _ zone: ZoneRules) -> String {
         String(time.iso8601(in: zone).prefix(19).suffix(8))
+    }
+}
+
+extension StorageHealth {
+    /// Records a failed write and logs it once per run of failures.
+    package func logFailure(_ store: Store, _ message: String, to logger: Logger) {
+        if failed(store, message) {
+            let waiting = store == .spool
+                ? "notifications wait in the outbox and are delivered once it is"
+                : "results and intake are kept for a retry once it is"
+            logger.error("\(store.rawValue) not writable: \(message); \(waiting)")
+        } else {
+            logger.debug("\(store.rawValue) still not writable: \(message)")
+        }
+    }
+
+    /// Records a write that worked and logs the end of a run of failures.
+    package func logWorked(_ store: Store, to logger: Logger) {
+        guard let ended = worked(store) else { return }
+        let catchingUp = store == .spool ? "; undelivered notifications are being delivered" : ""
+        logger.notice("\(store.rawValue) writable again after \(ended.failures) failed attempt(s)\(catchingUp)")
     }
 }

@@ -19,6 +19,8 @@ package final class TrackingPipeline: Sendable {
     let client: HTTPClient
     let adapters: [String: any CourierAdapter]
     let gates: [String: CourierGate]
+    /// Which configured courier polls each shipment, with fallback and reassignment.
+    let router: CourierRouter
     let updater: OrderUpdater
     let scanner: IntakeScanner
     let publisher: SpoolPublisher
@@ -82,6 +84,7 @@ package final class TrackingPipeline: Sendable {
         self.adapters = adapters
         self.gates = gates
         updater = OrderUpdater(config: config)
+        router = CourierRouter(directory: updater.directory, adapters: adapters, gates: gates)
         scanner = IntakeScanner(layout: layout, maxFileBytes: config.daemon.maxIntakeFileBytes.bytes)
         publisher = SpoolPublisher(layout: layout, store: store, zone: config.daemon.timeZone,
                                    courierNames: updater.courierNames, lockDirectory: config.daemon.stateDirectory,
@@ -107,7 +110,7 @@ package final class TrackingPipeline: Sendable {
                 let effects = try await store.write("store orders from \(name)") { transaction in
                     try records.map { try updater.apply($0, in: transaction, now: now) }
                 }
-                noteWorked(.state)
+                health.logWorked(.state, to: logger)
                 report.created += effects.filter(\.created).count
                 report.updated += effects.filter(\.changed).count
                 report.notifications += effects.reduce(0) { $0 + $1.notifications }
@@ -123,10 +126,10 @@ package final class TrackingPipeline: Sendable {
             } catch let error as StoreError {
                 // The file stays in incoming/ and is read again once state can be written.
                 report.errors.append("\(name): \(error)")
-                noteFailure(.state, error.description)
+                health.logFailure(.state, error.description, to: logger)
             } catch {
                 report.errors.append("\(name): \(error)")
-                noteFailure(.spool, "\(error)")
+                health.logFailure(.spool, "\(error)", to: logger)
             }
         }
         return report
@@ -161,7 +164,7 @@ package final class TrackingPipeline: Sendable {
         let horizon = now.adding(seconds: lookahead)
         let farAhead = farAhead(of: now)
         let due = try await store.read("find due shipments") { try $0.dueShipments(now: horizon, all: false, limit: limit, excluding: excluding, farAhead: farAhead) }
-        return Dictionary(grouping: due) { courierID(for: $0) ?? "" }
+        return Dictionary(grouping: due) { router.courierID(for: $0) ?? "" }
     }
 
     /// Later than any `next_check` this config can set from `now`: the longest poll interval,
@@ -178,42 +181,13 @@ package final class TrackingPipeline: Sendable {
         return now.adding(seconds: longest * (1 + daemon.jitter) + 3600)
     }
 
-    /// The enabled courier that polls a shipment now, if any.
-    ///
-    /// When several serve its courier code, the first in config order is used, the next one
-    /// after each failed poll in a row, and any whose gate is paused (Retry-After, out of
-    /// quota, circuit open) is passed over while another is available.
-    func courierID(for shipment: DueShipment) -> String? {
-        let candidates = updater.directory.candidates(for: shipment.courierCode).map(\.id).filter { adapters[$0] != nil }
-        guard !candidates.isEmpty else {
-            if let id = shipment.courierID, adapters[id] != nil { return id }
-            return nil
-        }
-        let start = shipment.failures % candidates.count
-        let rotated = Array(candidates[start...] + candidates[..<start])
-        return rotated.first { gates[$0]?.isPaused != true } ?? rotated[0]
-    }
-
-    /// Whether another enabled courier could poll this shipment while `courierID` is paused.
-    func hasAlternative(to courierID: String, for shipment: DueShipment) -> Bool {
-        updater.directory.candidates(for: shipment.courierCode).contains { $0.id != courierID && adapters[$0.id] != nil && gates[$0.id]?.isPaused != true }
-    }
-
     /// Polls these shipments: each courier's share goes through its own workers, paced by its
     /// gate, and results are committed (and published) in batches as they arrive. Once `stop`
     /// is raised no new request starts; those in flight finish and are committed.
     package func poll(_ shipments: [DueShipment], stop: StopToken = StopToken()) async -> PollReport {
         let started = ContinuousClock.now
         var report = PollReport()
-        var byCourier: [String: [DueShipment]] = [:]
-        var unassigned: [DueShipment] = []
-        for shipment in shipments {
-            if let courierID = courierID(for: shipment), adapters[courierID] != nil {
-                byCourier[courierID, default: []].append(shipment)
-            } else {
-                unassigned.append(shipment)
-            }
-        }
+        let (byCourier, unassigned) = router.assign(shipments)
         if !unassigned.isEmpty {
             report.unassigned = unassigned.count
             await postponeUnassigned(unassigned, report: &report)
@@ -225,13 +199,15 @@ package final class TrackingPipeline: Sendable {
         }
 
         let sink = ResultSink()
-        let committer = Task { await self.commitResults(from: sink, stop: stop) }
+        let resultCommitter = ResultCommitter(store: store, updater: updater, health: health, logger: logger, clock: clock,
+                                              publish: { () async throws(SpoolError) in try await self.publish() })
+        let committer = Task { await resultCommitter.run(from: sink, stop: stop) }
         await withTaskGroup(of: Void.self) { group in
             for (courierID, list) in byCourier {
                 guard let adapter = adapters[courierID], let gate = gates[courierID] else { continue }
-                group.addTask {
-                    await self.pollCourier(courierID, adapter: adapter, gate: gate, shipments: list, sink: sink, stop: stop)
-                }
+                let round = CourierRound(courierID: courierID, adapter: adapter, gate: gate, client: client, router: router,
+                                         maxAdmissionWait: maxAdmissionWait, retryLimit: config.daemon.maxBackoff.seconds, logger: logger)
+                group.addTask { await round.run(list, sink: sink, stop: stop) }
             }
         }
         await sink.close()
@@ -242,151 +218,6 @@ package final class TrackingPipeline: Sendable {
         report.errors += committed.errors
         report.seconds = (ContinuousClock.now - started).seconds
         return report
-    }
-
-    /// Runs one courier's workers over its shipments.
-    private func pollCourier(_ courierID: String, adapter: any CourierAdapter, gate: CourierGate, shipments: [DueShipment], sink: ResultSink, stop: StopToken) async {
-        // Orders that share a tracking number are looked up once; a batch asks for one courier code.
-        var byQuery: [TrackingQuery: [DueShipment]] = [:]
-        var queriesByCode: [String: [TrackingQuery]] = [:]
-        var codeOrder: [String] = []
-        for shipment in shipments {
-            let query = TrackingQuery(trackingNumber: shipment.trackingNumber, intakeCode: shipment.courierCode, courier: adapter.settings)
-            if byQuery[query] == nil {
-                let code = query.courierCode ?? ""
-                if queriesByCode[code] == nil { codeOrder.append(code) }
-                queriesByCode[code, default: []].append(query)
-            }
-            byQuery[query, default: []].append(shipment)
-        }
-        let batches = codeOrder.flatMap { code in
-            queriesByCode[code, default: []].chunked(into: max(1, adapter.maxBatchSize)).map(Array.init)
-        }
-        let queue = WorkQueue(batches)
-        let workers = min(adapter.settings.maxInFlight, batches.count)
-        let client = client
-        let maxWait = maxAdmissionWait
-        let logger = logger
-        let byQueryCopy = byQuery
-        let retryLimit = config.daemon.maxBackoff.seconds
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<workers {
-                group.addTask {
-                    while !stop.isRaised, let batch = queue.next() {
-                        var outcome: BatchOutcome
-                        switch await gate.admit(maxWait: maxWait) {
-                        case .deferred(let seconds):
-                            // With another provider free, try again at once (through it).
-                            var results: [String: TrackingOutcome] = [:]
-                            for query in batch {
-                                let elsewhere = (byQueryCopy[query] ?? []).contains { self.hasAlternative(to: courierID, for: $0) }
-                                results[query.trackingNumber] = .deferred(seconds: elsewhere ? 1 : seconds)
-                            }
-                            outcome = BatchOutcome(results: results, requests: 0)
-                        case .proceed(let wait):
-                            if wait > .zero { await stop.sleep(for: wait) }
-                            if stop.isRaised { return }
-                            outcome = await adapter.track(batch, using: client)
-                            for note in outcome.notes { logger.info("\(courierID): \(note)") }
-                            if let asked = outcome.retryAfter {
-                                // A wait from outside never exceeds retry_max: one courier's
-                                // answer cannot park its shipments for years.
-                                let seconds = min(asked, retryLimit)
-                                outcome.retryAfter = seconds
-                                await gate.pause(seconds: seconds)
-                                if asked > retryLimit {
-                                    logger.warning("\(courierID): courier asked to wait \(Int(asked))s (Retry-After); waiting retry_max, \(Int(retryLimit))s")
-                                } else {
-                                    logger.warning("\(courierID): courier asked to wait \(seconds)s (Retry-After)")
-                                }
-                            }
-                            if let pause = await gate.record(failure: outcome.isCourierFailure) {
-                                logger.warning("\(courierID): \(CourierGate.failureThreshold) failed requests in a row; pausing this courier for \(Int(pause))s")
-                            }
-                        }
-                        stop.beat()
-                        var items: [ResultSink.Item] = []
-                        for query in batch {
-                            var result = outcome.results[query.trackingNumber] ?? .failed(.badResponse("no result for this number"))
-                            // Out of quota here but another provider is free: not a failure, ask there next.
-                            if case .failed(.rateLimited) = result, (byQueryCopy[query] ?? []).contains(where: { self.hasAlternative(to: courierID, for: $0) }) {
-                                result = .deferred(seconds: 1)
-                            }
-                            // A transfer aborted by shutdown says nothing about the shipment: it stays due.
-                            if case .failed(.transport(.cancelled)) = result { continue }
-                            for shipment in byQueryCopy[query] ?? [] {
-                                items.append(ResultSink.Item(shipment: shipment, courierID: courierID, outcome: result, retryAfter: outcome.retryAfter))
-                            }
-                        }
-                        if outcome.requests > 0, !items.isEmpty {
-                            items[items.startIndex].requestCount = outcome.requests
-                        }
-                        await sink.add(items)
-                    }
-                }
-            }
-        }
-    }
-
-    private struct CommitSummary: Sendable {
-        var tallies: [String: CourierTally] = [:]
-        var uncommitted = 0
-        var errors: [String] = []
-    }
-
-    /// The single committer: applies results in one transaction per batch, then publishes.
-    private func commitResults(from sink: ResultSink, stop: StopToken) async -> CommitSummary {
-        var summary = CommitSummary()
-        let updater = updater
-        while let items = await sink.take(limit: 2000) {
-            let now = clock()
-            do {
-                let effects = try await store.write("store tracking results") { transaction in
-                    try items.map { item in
-                        try updater.apply(item.outcome, to: item.shipment, polledBy: item.courierID, retryAfter: item.retryAfter, in: transaction, now: now, random: Double.random(in: 0..<1))
-                    }
-                }
-                for (item, effect) in zip(items, effects) {
-                    if let dispute = effect.dispute { logger.notice("\(item.courierID): \(dispute)") }
-                    for unmatched in effect.newUnmatched {
-                        logger.notice("\(item.courierID): no status rule reads this \(unmatched.courier) text (see lacakd unmatched): \(unmatched.text)")
-                    }
-                    var tally = summary.tallies[item.courierID] ?? CourierTally()
-                    tally.polled += 1
-                    tally.requests += item.requestCount
-                    if effect.changed { tally.changed += 1 }
-                    tally.notifications += effect.notifications
-                    switch item.outcome {
-                    case .found: break
-                    case .notFound: tally.notFound += 1
-                    case .failed(let error):
-                        tally.failed += 1
-                        tally.note(error.description)
-                    case .deferred:
-                        tally.deferred += 1
-                    }
-                    summary.tallies[item.courierID] = tally
-                }
-            } catch {
-                // These shipments keep their due time and are polled again once state can be written.
-                summary.uncommitted += items.count
-                summary.errors.append(error.description)
-                noteFailure(.state, error.description)
-                continue
-            }
-            noteWorked(.state)
-            stop.beat()
-            CrashPoint.reached("poll.after-commit")
-            do {
-                _ = try await publish()
-            } catch {
-                summary.errors.append(error.description)
-            }
-        }
-        for (courierID, tally) in summary.tallies where tally.failed > 0 {
-            logger.warning("\(courierID): \(tally.failed) of \(tally.polled) lookups failed: \(tally.errors.joined(separator: "; "))")
-        }
-        return summary
     }
 
     private func postponeUnassigned(_ shipments: [DueShipment], report: inout PollReport) async {
@@ -402,7 +233,7 @@ package final class TrackingPipeline: Sendable {
             logger.warning("\(shipments.count) shipment(s) have no configured courier; set `courier` in intake or add a courier whose `codes` list it")
         } catch {
             report.errors.append(error.description)
-            noteFailure(.state, error.description)
+            health.logFailure(.state, error.description, to: logger)
         }
     }
 
@@ -447,33 +278,14 @@ package final class TrackingPipeline: Sendable {
     package func publish() async throws(SpoolError) -> SpoolPublisher.Report {
         do {
             let report = try await offload { [publisher] () throws(SpoolError) -> SpoolPublisher.Report in try publisher.publish() }
-            noteWorked(.spool)
+            health.logWorked(.spool, to: logger)
             // A state problem found by publishing (its lock could not be opened) ends with it.
-            if health.state?.message.hasPrefix("state: cannot open lock") == true { noteWorked(.state) }
+            if health.state?.message.hasPrefix("state: cannot open lock") == true { health.logWorked(.state, to: logger) }
             return report
         } catch {
-            noteFailure(error.aboutState ? .state : .spool, error.description)
+            health.logFailure(error.aboutState ? .state : .spool, error.description, to: logger)
             throw error
         }
-    }
-
-    // MARK: Storage health
-
-    private func noteFailure(_ store: StorageHealth.Store, _ message: String) {
-        if health.failed(store, message) {
-            let waiting = store == .spool
-                ? "notifications wait in the outbox and are delivered once it is"
-                : "results and intake are kept for a retry once it is"
-            logger.error("\(store.rawValue) not writable: \(message); \(waiting)")
-        } else {
-            logger.debug("\(store.rawValue) still not writable: \(message)")
-        }
-    }
-
-    private func noteWorked(_ store: StorageHealth.Store) {
-        guard let ended = health.worked(store) else { return }
-        let catchingUp = store == .spool ? "; undelivered notifications are being delivered" : ""
-        logger.notice("\(store.rawValue) writable again after \(ended.failures) failed attempt(s)\(catchingUp)")
     }
 
     /// Re-resolves which courier polls each tracked shipment, after the configuration changed
@@ -502,39 +314,3 @@ package final class TrackingPipeline: Sendable {
         try await offload { [publisher] () throws(SpoolError) in try publisher.cleanLeftovers() }
     }
 }
-
-/// Why the pipeline cannot start or run a request.
-package enum PipelineError: Error, Sendable, CustomStringConvertible {
-    case store(StoreError)
-    case spool(SpoolError)
-    case adapter(courier: String, CourierError)
-    /// The new config changes what only a restart may change (the state or spool directory).
-    case restartNeeded(String)
-
-    package var description: String {
-        switch self {
-        case .store(let error): return error.description
-        case .spool(let error): return error.description
-        case .adapter(let courier, let error): return "courier \(courier): \(error)"
-        case .restartNeeded(let message): return message
-        }
-    }
-}
-
-/// Hands out batches to a courier's workers, each exactly once.
-final class WorkQueue: Sendable {
-    private let state: LockBox<(items: [[TrackingQuery]], next: Int)>
-
-    init(_ items: [[TrackingQuery]]) {
-        state = LockBox((items, 0))
-    }
-
-    func next() -> [TrackingQuery]? {
-        state.withLock { state in
-            guard state.next < state.items.count else { return nil }
-            defer { state.next += 1 }
-            return state.items[state.next]
-        }
-    }
-}
-

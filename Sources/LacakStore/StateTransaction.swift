@@ -302,9 +302,3 @@ package struct StateTransaction {
 }
 
 import Foundation
-
-extension Array {
-    package func chunked(into size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}
