@@ -1,7 +1,7 @@
 package import LacakSupport
 package import LacakModel
 package import LacakConfig
-
+import Foundation
 
 /// Renders the notification files of a status change, one per audience.
 ///
@@ -129,4 +129,3 @@ package struct NotificationComposer: Sendable {
     }
 }
 
-import Foundation

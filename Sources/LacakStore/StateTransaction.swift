@@ -1,6 +1,7 @@
 import GRDB
 package import LacakSupport
 package import LacakModel
+import Foundation
 
 /// The typed operations on state, valid inside one `StateStore.write` or `read` call.
 ///
@@ -301,4 +302,3 @@ package struct StateTransaction {
     }
 }
 
-import Foundation

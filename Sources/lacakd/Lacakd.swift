@@ -10,6 +10,7 @@ import LacakIntake
 import LacakPipeline
 import LacakDaemon
 public import Logging
+import Foundation
 
 /// `lacakd`: the shipment-tracking daemon and its one-shot tools.
 @main
@@ -125,4 +126,3 @@ struct CommonOptions: ParsableArguments {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension StderrLogHandler.Format: ExpressibleByArgument {}
 
-import Foundation

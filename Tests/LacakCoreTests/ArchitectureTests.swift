@@ -43,7 +43,7 @@ import Testing
         var importsFirst = true
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("//") { continue }
+            if trimmed.isEmpty || trimmed.hasPrefix("//") || trimmed.hasPrefix("#") { continue }
             if let match = trimmed.firstMatch(of: /^(?:@testable )?(?:package |public |internal )?import (\w+)/) {
                 if seenCode { importsFirst = false }
                 if match.1.hasPrefix("Lacak") { modules.append(String(match.1)) }
@@ -57,8 +57,8 @@ import Testing
     static func swiftFiles(under directory: String) -> [String] {
         let enumerator = FileManager.default.enumerator(atPath: directory)
         var files: [String] = []
-        while let item = enumerator?.nextObject() as? String where item.hasSuffix(".swift") {
-            files.append(directory + "/" + item)
+        while let item = enumerator?.nextObject() as? String {
+            if item.hasSuffix(".swift") { files.append(directory + "/" + item) }
         }
         return files.sorted()
     }

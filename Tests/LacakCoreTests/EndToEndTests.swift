@@ -10,6 +10,7 @@ import Testing
 @testable import LacakIntake
 @testable import LacakPipeline
 @testable import LacakDaemon
+import GRDB
 
 /// `lacakd --check` as a child process against courier-sim, with real files and SQLite.
 @Suite(.serialized) struct EndToEndTests {
@@ -204,4 +205,3 @@ import Testing
     }
 }
 
-import GRDB

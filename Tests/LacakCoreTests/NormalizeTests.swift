@@ -9,6 +9,7 @@ import Testing
 @testable import LacakIntake
 @testable import LacakPipeline
 @testable import LacakDaemon
+import Foundation
 
 @Suite struct StatusRuleTests {
     func rules() throws -> StatusRuleSet {
@@ -56,8 +57,6 @@ import Testing
         #expect(throws: StatusRuleError.self) { try StatusRule(pattern: "deliver(ed", status: .delivered) }
     }
 }
-
-import Foundation
 
 /// NSRegularExpression used directly, as the reference for the fast path.
 struct NSRegexReference {

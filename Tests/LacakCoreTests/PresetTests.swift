@@ -11,6 +11,7 @@ import Testing
 @testable import LacakIntake
 @testable import LacakPipeline
 @testable import LacakDaemon
+import LoopbackHTTP
 
 /// Every preset against its courier-sim dialect, through libcurl on loopback.
 @Suite struct PresetTests {
@@ -144,8 +145,6 @@ import Testing
         }
     }
 }
-
-import LoopbackHTTP
 
 extension CourierAdapter {
     /// Sends one lookup through a loopback server that answers with the `index`th broken body.
