@@ -94,10 +94,10 @@ let package = Package(
         .target(
             name: "LoopbackHTTP",
             dependencies: [
+                "LacakSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -105,9 +105,9 @@ let package = Package(
             name: "courier-sim",
             dependencies: [
                 "LoopbackHTTP",
+                // LockBox: one lock vocabulary in lacak, its tools and its tests.
+                "LacakSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // A lock ThreadSanitizer sees (pthread), unlike Synchronization.Mutex on Linux.
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,5 @@
 public import Foundation
-import NIOConcurrencyHelpers
+import LacakSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -260,18 +260,18 @@ private final class RequestHandler: ChannelInboundHandler {
 /// The request handlers still running, so `stop()` can end them while the event loops that
 /// take their answers are still there.
 final class HandlerTasks: Sendable {
-    private let state = NIOLockedValueBox((next: 0, running: [Int: Task<Void, Never>](), closed: false))
+    private let state = LockBox((next: 0, running: [Int: Task<Void, Never>](), closed: false))
 
     /// Runs `body` as a task of its own; false once the server is stopping.
     func run(_ body: @escaping @Sendable () async -> Void) -> Bool {
-        state.withLockedValue { state in
+        state.withLock { state in
             guard !state.closed else { return false }
             let id = state.next
             state.next += 1
             // Registered under the lock the task takes to unregister, so it cannot go first.
             state.running[id] = Task {
                 await body()
-                self.state.withLockedValue { _ = $0.running.removeValue(forKey: id) }
+                self.state.withLock { _ = $0.running.removeValue(forKey: id) }
             }
             return true
         }
@@ -279,7 +279,7 @@ final class HandlerTasks: Sendable {
 
     /// Refuses new handlers, cancels the running ones and waits for them to return.
     func cancelAndWait() async {
-        let running = state.withLockedValue { state in
+        let running = state.withLock { state in
             state.closed = true
             return Array(state.running.values)
         }

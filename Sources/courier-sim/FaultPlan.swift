@@ -1,6 +1,6 @@
 import Foundation
 import LoopbackHTTP
-import NIOConcurrencyHelpers
+import LacakSupport
 
 /// What can go wrong with a courier API, chosen per request: `--fault MODE[@SHARE]`, and a
 /// request quota, `--quota N/SECONDS`. SHARE is the fraction of requests affected (default 1:
@@ -108,27 +108,27 @@ final class FaultInjector: Sendable {
         var count = 0
     }
 
-    private let currentPlan: NIOLockedValueBox<FaultPlan>
+    private let currentPlan: LockBox<FaultPlan>
     let book: ShipmentBook
     let dialect: any Dialect
-    private let window = NIOLockedValueBox(Window())
+    private let window = LockBox(Window())
     /// Counts of faults injected, by mode name.
-    private let injected = NIOLockedValueBox([String: Int]())
+    private let injected = LockBox([String: Int]())
 
     init(plan: FaultPlan, book: ShipmentBook, dialect: any Dialect) {
-        self.currentPlan = NIOLockedValueBox(plan)
+        self.currentPlan = LockBox(plan)
         self.book = book
         self.dialect = dialect
     }
 
     /// The plan in force; replaced at run time through `PUT /_sim/faults`.
     var plan: FaultPlan {
-        get { currentPlan.withLockedValue { $0 } }
-        set { currentPlan.withLockedValue { $0 = newValue } }
+        get { currentPlan.withLock { $0 } }
+        set { currentPlan.withLock { $0 = newValue } }
     }
 
     /// How many requests got each fault so far.
-    var injectedCounts: [String: Int] { injected.withLockedValue { $0 } }
+    var injectedCounts: [String: Int] { injected.withLock { $0 } }
 
     private func count(_ mode: FaultPlan.Mode) {
         let name: String
@@ -146,7 +146,7 @@ final class FaultInjector: Sendable {
         case .html: name = "html"
         case .redirectLoop: name = "redirect-loop"
         }
-        injected.withLockedValue { $0[name, default: 0] += 1 }
+        injected.withLock { $0[name, default: 0] += 1 }
     }
 
     /// The route with faults, quota and the request log in front of its handler.
@@ -164,7 +164,7 @@ final class FaultInjector: Sendable {
         let plan = self.plan
         if let quota = plan.quota {
             let now = Date().timeIntervalSince1970
-            let wait: Int? = window.withLockedValue { window in
+            let wait: Int? = window.withLock { window in
                 if now - window.start >= quota.window {
                     window.start = now
                     window.count = 0
@@ -235,7 +235,7 @@ extension FaultInjector {
 
     /// A JSON-looking body of `bytes` bytes (one shared buffer per size).
     static func hugeBody(_ bytes: Int) -> Data {
-        hugeBodies.withLockedValue { cache in
+        hugeBodies.withLock { cache in
             if let body = cache[bytes] { return body }
             var body = Data(#"{"status": 200, "data": {"padding": ""#.utf8)
             body.append(Data(repeating: UInt8(ascii: "x"), count: max(0, bytes - body.count - 3)))
@@ -245,5 +245,5 @@ extension FaultInjector {
         }
     }
 
-    private static let hugeBodies = NIOLockedValueBox([Int: Data]())
+    private static let hugeBodies = LockBox([Int: Data]())
 }

@@ -1,5 +1,5 @@
 import Foundation
-import NIOConcurrencyHelpers
+import LacakSupport
 
 /// The simulator's memory: when each number was first asked about, forced scenarios, counters.
 ///
@@ -25,7 +25,7 @@ final class ShipmentBook: Sendable {
     let realStart: Double
     /// Simulated time at the start, seconds since 1970.
     let simulatedStart: Double
-    private let state = NIOLockedValueBox(State())
+    private let state = LockBox(State())
 
     init(speed: Double, simulatedStart: Double? = nil) {
         self.speed = speed
@@ -42,7 +42,7 @@ final class ShipmentBook: Sendable {
     /// Counts an answered API request and keeps it in the recent-requests log.
     func record(path: String, status: Int, retryAfter: Int? = nil) {
         let now = Date().timeIntervalSince1970
-        state.withLockedValue { state in
+        state.withLock { state in
             state.requests += 1
             state.requestsByPath[path, default: 0] += 1
             state.log.append((now, path, status, retryAfter))
@@ -52,7 +52,7 @@ final class ShipmentBook: Sendable {
 
     /// The recent requests: time (seconds since 1970), path and status.
     var recentRequests: [[String: Any]] {
-        state.withLockedValue { state in
+        state.withLock { state in
             state.log.map { entry in
                 var fields: [String: Any] = ["time": entry.time, "path": entry.path, "status": entry.status]
                 if let retryAfter = entry.retryAfter { fields["retry_after"] = retryAfter }
@@ -63,28 +63,28 @@ final class ShipmentBook: Sendable {
 
     /// Registers a number with an API that needs it (17TRACK, AfterShip); false when it was already.
     func register(_ number: String, dialect: String) -> Bool {
-        state.withLockedValue { $0.registered.insert(dialect + "/" + number).inserted }
+        state.withLock { $0.registered.insert(dialect + "/" + number).inserted }
     }
 
     func isRegistered(_ number: String, dialect: String) -> Bool {
-        state.withLockedValue { $0.registered.contains(dialect + "/" + number) }
+        state.withLock { $0.registered.contains(dialect + "/" + number) }
     }
 
     func force(_ awb: String, _ scenario: Scenario, perLookup: Bool = false) {
-        state.withLockedValue { state in
+        state.withLock { state in
             state.forced[awb] = scenario
             if perLookup { state.perLookup.insert(awb) } else { state.perLookup.remove(awb) }
         }
     }
 
     func force(_ awb: String, _ script: ScriptedHistory) {
-        state.withLockedValue { $0.scripts[awb] = script }
+        state.withLock { $0.scripts[awb] = script }
     }
 
     /// The timeline of a number and the simulated minutes since its story began.
     func observe(_ awb: String) -> (timeline: Timeline, start: Double, elapsedMinutes: Double) {
         let now = simulatedNow
-        let (start, scenario, script, lookups, stepwise) = state.withLockedValue { state -> (Double, Scenario, ScriptedHistory?, Int, Bool) in
+        let (start, scenario, script, lookups, stepwise) = state.withLock { state -> (Double, Scenario, ScriptedHistory?, Int, Bool) in
             let start = state.firstSeen[awb] ?? now
             state.firstSeen[awb] = start
             state.lookups[awb, default: 0] += 1
@@ -102,7 +102,7 @@ final class ShipmentBook: Sendable {
     }
 
     var stats: [String: Any] {
-        state.withLockedValue { state in
+        state.withLock { state in
             ["requests": state.requests, "by_path": state.requestsByPath, "shipments": state.firstSeen.count]
         }
     }

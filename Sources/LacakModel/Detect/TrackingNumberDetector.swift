@@ -9,9 +9,7 @@ package import LacakSupport
 /// leaves the choice to the caller.
 package struct TrackingNumberDetector: Sendable {
     /// One number format of one courier, compiled.
-    struct Rule: @unchecked Sendable {
-        // @unchecked: NSRegularExpression is immutable after creation and thread-safe for
-        // matching; everything else is values.
+    struct Rule: Sendable {
         let courierCode: String
         let courierName: String
         let name: String
@@ -24,8 +22,7 @@ package struct TrackingNumberDetector: Sendable {
     }
 
     /// An `additional` entry: a named group whose value must be one of a list.
-    struct Lookup: @unchecked Sendable {
-        // @unchecked: see `Rule`.
+    struct Lookup: Sendable {
         let group: String
         let exact: Set<String>
         let patterns: [NSRegularExpression]

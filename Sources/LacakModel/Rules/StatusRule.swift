@@ -134,9 +134,7 @@ package struct FoldedText {
 ///
 /// Most courier rules are lists of phrases ("delivered|diterima oleh"); those are matched by a
 /// lowercase substring search, which is many times faster than ICU and behaves the same.
-package struct CompiledPattern: @unchecked Sendable {
-    // @unchecked: NSRegularExpression is immutable after creation and documented thread-safe for
-    // matching; the phrase lists are values.
+package struct CompiledPattern: Sendable {
     private let phrases: [[UInt8]]?
     private let regex: NSRegularExpression?
     /// For a real regex: one literal each of its top-level alternatives must contain. A text

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import LacakSupport
 
 /// The result of running a program to completion.
 struct ProcessResult {
@@ -42,34 +43,31 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
 }
 
 /// Reads a pipe to its end on a background thread.
-final class DataCollector: @unchecked Sendable {
-    // @unchecked: `data` is written by the reading thread only, and read after `done` is
-    // signalled, which orders the two; `partial` is guarded by `lock`.
-    private var data = Data()
-    private var partial = Data()
-    private let lock = NSLock()
+final class DataCollector: Sendable {
+    /// What the reading thread has collected so far.
+    private let partial = LockBox(Data())
+    /// Signalled by the reading thread once the pipe is at its end.
     private let done = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
+        Thread.detachNewThread { [partial, done] in
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }
-                lock.withLock { partial.append(chunk) }
+                partial.withLock { $0.append(chunk) }
             }
-            data = lock.withLock { partial }
             done.signal()
         }
     }
 
     func finish() -> String {
         done.wait()
-        return String(decoding: data, as: UTF8.self)
+        return snapshot()
     }
 
     /// What has been read so far, without waiting for the end.
     func snapshot() -> String {
-        lock.withLock { String(decoding: partial, as: UTF8.self) }
+        partial.withLock { String(decoding: $0, as: UTF8.self) }
     }
 }
 

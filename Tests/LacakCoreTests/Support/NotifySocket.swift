@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+@testable import LacakSupport
 
 /// A unix datagram socket standing in for systemd's `$NOTIFY_SOCKET`: collects what the
 /// daemon sends through sd_notify.
@@ -10,7 +10,7 @@ final class NotifySocket: Sendable {
 
     /// The received datagrams, shared with the reading thread.
     final class MessageBox: Sendable {
-        let list = Mutex<[String]>([])
+        let list = LockBox<[String]>([])
     }
 
     init(directory: TestDirectory) throws {

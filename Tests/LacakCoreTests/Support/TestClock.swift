@@ -1,4 +1,3 @@
-import Synchronization
 @testable import LacakSupport
 @testable import LacakModel
 @testable import LacakTransport
@@ -12,10 +11,10 @@ import Synchronization
 
 /// A clock a test moves by hand, for schedules measured in hours and days.
 final class TestClock: Sendable {
-    private let current: Mutex<Timestamp>
+    private let current: LockBox<Timestamp>
 
     init(_ start: Timestamp = Timestamp(seconds: 1_785_915_000)) {
-        current = Mutex(start)
+        current = LockBox(start)
     }
 
     var now: Timestamp { current.withLock { $0 } }
