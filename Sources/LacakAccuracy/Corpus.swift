@@ -1,10 +1,10 @@
 import Foundation
-package import LacakSupport
+import LacakSupport
 package import LacakModel
 package import LacakConfig
 package import LacakCouriers
-package import LacakPipeline
-package import LacakTransport
+import LacakPipeline
+import LacakTransport
 
 /// One courier's file of the labelled corpus (`Tests/Corpus/<code>.json`): real scan texts with
 /// the status a person reads in them, and real histories in order, each with its public source.

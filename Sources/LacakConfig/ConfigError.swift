@@ -1,4 +1,4 @@
-package import LacakSupport
+import LacakSupport
 
 
 /// A configuration problem, located as precisely as lacak can: file, line and key path.

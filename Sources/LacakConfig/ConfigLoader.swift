@@ -1,6 +1,6 @@
 import Foundation
-package import LacakSupport
-package import LacakModel
+import LacakSupport
+import LacakModel
 
 /// Reads a lacak TOML file into a checked `LacakConfig`.
 ///

@@ -1,4 +1,4 @@
-package import LacakSupport
+import LacakSupport
 
 
 /// Where a secret comes from: an environment variable, a file, or a systemd credential.

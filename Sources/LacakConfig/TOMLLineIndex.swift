@@ -1,5 +1,5 @@
 import Foundation
-package import LacakSupport
+import LacakSupport
 
 /// Finds the line of a key path (`courier[1].request.path`) in TOML source text.
 ///

@@ -1,5 +1,5 @@
 import TOMLKit
-package import LacakSupport
+import LacakSupport
 
 /// Reads TOML text into a JSON tree, turning every problem into a `ConfigError` that names the
 /// file and line; the one way lacak parses TOML (configs and presets).

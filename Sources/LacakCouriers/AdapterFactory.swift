@@ -1,4 +1,4 @@
-package import LacakSupport
+import LacakSupport
 package import LacakConfig
 
 

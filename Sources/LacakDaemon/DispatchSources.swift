@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
-package import LacakSupport
-package import LacakSpool
+import LacakSupport
+import LacakSpool
 
 /// One Dispatch timer that fires at a wall-clock moment, re-armed for each next deadline.
 ///

@@ -1,4 +1,4 @@
-package import LacakSupport
+import LacakSupport
 
 
 /// The records of one intake file, good and bad, each with the line it starts on.

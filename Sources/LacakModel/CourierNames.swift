@@ -1,4 +1,4 @@
-package import LacakSupport
+import LacakSupport
 
 
 /// Display names of courier codes, for notifications and snapshots ("J&T Express" for `jnt`).

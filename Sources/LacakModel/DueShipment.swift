@@ -1,4 +1,4 @@
-package import LacakSupport
+import LacakSupport
 
 
 /// A shipment due for polling.

@@ -1,4 +1,4 @@
-package import LacakSupport
+import LacakSupport
 
 
 /// The kinds of "Store Update" notification lacak writes.

@@ -1,5 +1,5 @@
 import Dispatch
-package import LacakSupport
+import LacakSupport
 package import LacakConfig
 
 /// Paces the requests to one courier: a token bucket for its rate limit, the pauses it asks

@@ -1,9 +1,9 @@
-package import LacakConfig
-package import Logging
-package import LacakSupport
-package import LacakModel
-package import LacakCouriers
-package import LacakTransport
+import LacakConfig
+import Logging
+import LacakSupport
+import LacakModel
+import LacakCouriers
+import LacakTransport
 
 /// One courier's share of a poll: its shipments in batches (one courier code per batch, a
 /// tracking number looked up once), worked by up to `max_in_flight` workers, each request

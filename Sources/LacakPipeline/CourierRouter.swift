@@ -1,7 +1,7 @@
-package import LacakConfig
-package import LacakSupport
-package import LacakModel
-package import LacakCouriers
+import LacakConfig
+import LacakSupport
+import LacakModel
+import LacakCouriers
 
 /// Chooses the configured courier that polls each shipment: the providers serving its courier
 /// code in config order, rotated by its failures in a row, passing over paused ones.

@@ -1,8 +1,8 @@
-package import LacakCouriers
-package import LacakSupport
-package import LacakModel
-package import LacakStore
-package import LacakSpool
+import LacakCouriers
+import LacakSupport
+import LacakModel
+import LacakStore
+import LacakSpool
 import Logging
 
 /// The single committer of a poll: applies results in one transaction per batch, so a crash

@@ -1,6 +1,6 @@
-package import LacakSupport
-package import LacakModel
-package import LacakCouriers
+import LacakSupport
+import LacakModel
+import LacakCouriers
 
 
 /// Collects tracking results from a courier's workers for the single task that commits them.

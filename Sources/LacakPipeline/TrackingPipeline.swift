@@ -6,9 +6,9 @@ package import LacakModel
 package import LacakTransport
 package import LacakStore
 package import LacakConfig
-package import LacakCouriers
+import LacakCouriers
 package import LacakSpool
-package import LacakIntake
+import LacakIntake
 
 /// The whole tracking cycle — intake, polling, normalising, committing, publishing — shared
 /// unchanged by `lacakd --check` and the daemon.

@@ -1,5 +1,5 @@
 package import Foundation
-package import LacakSupport
+import LacakSupport
 
 /// The file primitives behind every spool write: write to a temporary name, make it durable,
 /// rename into place, fsync the directory. A reader never sees a partial file.

@@ -1,6 +1,6 @@
 import Foundation
 package import LacakSupport
-package import LacakModel
+import LacakModel
 package import LacakStore
 
 /// Brings the spool up to date with state: rewrites stale order snapshots and delivers the

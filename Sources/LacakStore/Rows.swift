@@ -1,6 +1,6 @@
 import GRDB
-package import LacakSupport
-package import LacakModel
+import LacakSupport
+import LacakModel
 
 /// A notification waiting in (or delivered from) the outbox.
 package struct OutboxEntry: Sendable, Equatable {

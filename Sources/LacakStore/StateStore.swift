@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-package import LacakSupport
+import LacakSupport
 
 /// The SQLite state under the state directory: orders, deduplicated events, poll schedule,
 /// status history and the notification outbox.

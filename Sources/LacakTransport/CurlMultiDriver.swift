@@ -1,6 +1,6 @@
 import CCurl
 import Foundation
-package import LacakSupport
+import LacakSupport
 
 /// Runs every libcurl transfer of the process on one dedicated thread, around `epoll` and
 /// `curl_multi_socket_action`.

@@ -1,5 +1,5 @@
 import Foundation
-package import LacakSupport
+import LacakSupport
 
 /// Sends HTTP requests through libcurl's multi interface, many at once on one thread.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-package import LacakSupport
+import LacakSupport
 
 /// Courier presets: one TOML file per courier API under `couriers/` in a data directory,
 /// holding the keys of a `[[courier]]` table. A config names one with `preset = "binderbyte"`

@@ -1,6 +1,6 @@
 import Foundation
 package import LacakSupport
-package import LacakModel
+import LacakModel
 package import LacakTransport
 package import LacakConfig
 

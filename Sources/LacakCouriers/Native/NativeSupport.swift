@@ -1,7 +1,7 @@
-package import LacakSupport
-package import LacakModel
-package import LacakTransport
-package import LacakConfig
+import LacakSupport
+import LacakModel
+import LacakTransport
+import LacakConfig
 
 
 /// What native adapters share: sending one JSON request and sorting the answer into

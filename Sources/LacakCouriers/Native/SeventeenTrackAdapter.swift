@@ -1,5 +1,5 @@
 package import LacakSupport
-package import LacakModel
+import LacakModel
 package import LacakTransport
 package import LacakConfig
 

@@ -1,4 +1,4 @@
-package import LacakSupport
+import LacakSupport
 
 
 /// A check-digit algorithm from the tracking_number_data schema, with its parameters.

@@ -1,5 +1,5 @@
 import Foundation
-package import LacakSupport
+import LacakSupport
 
 /// Recognises which courier issued a tracking number, from rule files in the
 /// tracking_number_data JSON schema: a regex with named groups per number format, a checksum

@@ -1,4 +1,4 @@
-package import LacakSupport
+import LacakSupport
 
 
 /// Where a shipment is, in one vocabulary shared by every courier.

@@ -1,5 +1,5 @@
 import Foundation
-package import LacakSupport
+import LacakSupport
 
 /// The order's status as the shop reports it through intake, before any courier data.
 package enum ShopStatus: String, Sendable, CaseIterable, Codable {
