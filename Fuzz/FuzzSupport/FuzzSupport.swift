@@ -8,14 +8,14 @@ import Foundation
 
 /// What the fuzz targets share: the repository's data directory and adapters built from its
 /// presets, the way lacakd builds them.
-public enum FuzzSupport {
+package enum FuzzSupport {
     /// The repository's config/ (presets and tracking-number rules).
-    public static let dataDirectory: String = URL(fileURLWithPath: #filePath)
+    package static let dataDirectory: String = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("config").path
 
     /// The adapter of a shipped preset, pointed nowhere (the targets only parse answers).
-    public static func adapter(preset: String) -> any CourierAdapter {
+    package static func adapter(preset: String) -> any CourierAdapter {
         adapter(courier: """
             preset = "\(preset)"
             endpoint = "http://127.0.0.1:9"
@@ -25,7 +25,7 @@ public enum FuzzSupport {
     }
 
     /// The adapter of a `[[courier]]` table with id "fuzz" and the given body.
-    public static func adapter(courier body: String) -> any CourierAdapter {
+    package static func adapter(courier body: String) -> any CourierAdapter {
         let text = """
             [daemon]
             spool_dir = "/nonexistent/lacak-fuzz/spool"
@@ -44,7 +44,7 @@ public enum FuzzSupport {
     }
 
     /// Runs `adapter` on the fuzzer's bytes as an answer body, once per HTTP status.
-    public static func interpret(_ adapter: any CourierAdapter, _ start: UnsafeRawPointer, _ count: Int,
+    package static func interpret(_ adapter: any CourierAdapter, _ start: UnsafeRawPointer, _ count: Int,
                                  statuses: [Int] = [200, 404], numbers: [String] = ["JX1234567890", "SC0000000001"]) {
         let body = Array(UnsafeRawBufferPointer(start: start, count: count))
         for status in statuses {

@@ -98,32 +98,12 @@ package struct AfterShipAdapter: CourierAdapter {
             let tag = checkpoint["tag"]?.scalarText
             let subtag = checkpoint["subtag"]?.scalarText
             let codes = [subtag, tag].compactMap { $0 }
+            // The preset's rules (aftership.toml) map AfterShip's tags, after the config's own.
             let status = rules.classify(codes: codes, description: description)
-                ?? subtag.flatMap { Self.subtags[$0] } ?? tag.flatMap { Self.tags[$0] }
             let location = (checkpoint["location"]?.scalarText ?? checkpoint["city"]?.scalarText)?.trimmingWhitespace()
             events.append(TrackingEvent(time: time, description: description, code: codes.first, location: location?.isEmpty == true ? nil : location,
                                         status: status?.status, reason: status?.reason))
         }
         return .found(TrackingReport(events: events, service: tracking["shipment_type"]?.scalarText))
     }
-
-    /// Checkpoint `tag` values (`Pending` and `Expired` carry no status of their own).
-    static let tags: [String: NormalizedStatus] = [
-        "InfoReceived": (.infoReceived, nil), "InTransit": (.inTransit, nil), "OutForDelivery": (.outForDelivery, nil),
-        "AttemptFail": (.failedAttempt, nil), "Delivered": (.delivered, nil), "AvailableForPickup": (.availableForPickup, nil),
-        "Exception": (.exception, nil),
-    ]
-
-    /// Checkpoint `subtag` values where they say more than the tag.
-    static let subtags: [String: NormalizedStatus] = [
-        "InTransit_002": (.inTransit, .pickedUp), "InTransit_004": (.inTransit, .customs), "InTransit_005": (.inTransit, .customs),
-        "InTransit_006": (.inTransit, .customs),
-        "AttemptFail_002": (.failedAttempt, .recipientAbsent), "AttemptFail_003": (.failedAttempt, StatusReason("business_closed")),
-        "Exception_002": (.exception, .addressIssue), "Exception_003": (.exception, .refused), "Exception_004": (.exception, .customs),
-        "Exception_005": (.exception, StatusReason("delayed")), "Exception_006": (.exception, StatusReason("payment")),
-        "Exception_007": (.exception, .addressIssue), "Exception_008": (.exception, StatusReason("pickup_missed")),
-        "Exception_009": (.exception, StatusReason("rejected_by_carrier")), "Exception_010": (.returning, nil),
-        "Exception_011": (.returned, nil), "Exception_012": (.exception, .damaged), "Exception_013": (.exception, .lost),
-        "Delivered_002": (.delivered, StatusReason("picked_up_by_customer")),
-    ]
 }

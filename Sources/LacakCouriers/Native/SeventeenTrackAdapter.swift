@@ -138,8 +138,8 @@ package struct SeventeenTrackAdapter: CourierAdapter {
                 let stage = raw["stage"]?.scalarText
                 let subStatus = raw["sub_status"]?.scalarText
                 let codes = [subStatus, stage].compactMap { $0 }
+                // The preset's rules (17track.toml) map 17TRACK's codes, after the config's own.
                 let status = rules.classify(codes: codes, description: description)
-                    ?? subStatus.flatMap { Self.subStatuses[$0] } ?? stage.flatMap { Self.stages[$0] }
                 let location = raw["location"]?.scalarText?.trimmingWhitespace()
                 events.append(TrackingEvent(time: time, description: description, code: codes.first, location: location?.isEmpty == true ? nil : location,
                                             status: status?.status, reason: status?.reason))
@@ -150,7 +150,8 @@ package struct SeventeenTrackAdapter: CourierAdapter {
             return .notFound(message: latest?["sub_status"]?.scalarText)
         }
         // The latest status is 17TRACK's own reading of the whole history: it decides the newest event.
-        if let subStatus = latest?["sub_status"]?.stringValue, let mapped = Self.subStatuses[subStatus] ?? latest?["status"]?.stringValue.flatMap({ Self.mainStatuses[$0] }),
+        if let subStatus = latest?["sub_status"]?.stringValue,
+           let mapped = rules.classify(codes: [subStatus] + [latest?["status"]?.stringValue].compactMap { $0 }),
            let newest = events.indices.max(by: { TrackingEvent.chronological(events[$0], events[$1]) }) {
             events[newest].status = mapped.status
             events[newest].reason = mapped.reason ?? events[newest].reason
@@ -158,38 +159,4 @@ package struct SeventeenTrackAdapter: CourierAdapter {
         let service = info["misc_info"]?["service_type"]?.scalarText
         return .found(TrackingReport(events: events, service: service))
     }
-
-    /// `latest_status.status` values.
-    static let mainStatuses: [String: NormalizedStatus] = [
-        "InfoReceived": (.infoReceived, nil), "InTransit": (.inTransit, nil), "AvailableForPickup": (.availableForPickup, nil),
-        "OutForDelivery": (.outForDelivery, nil), "DeliveryFailure": (.failedAttempt, nil), "Delivered": (.delivered, nil),
-        "Exception": (.exception, nil),
-    ]
-
-    /// Event `stage` values.
-    static let stages: [String: NormalizedStatus] = [
-        "InfoReceived": (.infoReceived, nil), "PickedUp": (.inTransit, .pickedUp), "Departure": (.inTransit, nil),
-        "Arrival": (.inTransit, nil), "InTransit": (.inTransit, nil), "AvailableForPickup": (.availableForPickup, nil),
-        "OutForDelivery": (.outForDelivery, nil), "DeliveryFailure": (.failedAttempt, nil), "Delivered": (.delivered, nil),
-        "Returning": (.returning, nil), "Returned": (.returned, nil), "Exception": (.exception, nil),
-    ]
-
-    /// `sub_status` values (17TRACK's 30 sub-statuses; `Expired` is left to lacak's own stall rule).
-    static let subStatuses: [String: NormalizedStatus] = [
-        "InfoReceived": (.infoReceived, nil),
-        "InTransit_PickedUp": (.inTransit, .pickedUp), "InTransit_Other": (.inTransit, nil),
-        "InTransit_Departure": (.inTransit, nil), "InTransit_Arrival": (.inTransit, nil),
-        "InTransit_CustomsProcessing": (.inTransit, .customs), "InTransit_CustomsReleased": (.inTransit, .customs),
-        "InTransit_CustomsRequiringInformation": (.exception, .customs),
-        "AvailableForPickup_Other": (.availableForPickup, nil), "OutForDelivery_Other": (.outForDelivery, nil),
-        "DeliveryFailure_Other": (.failedAttempt, nil), "DeliveryFailure_NoBody": (.failedAttempt, .recipientAbsent),
-        "DeliveryFailure_Security": (.failedAttempt, .customs), "DeliveryFailure_Rejected": (.failedAttempt, .refused),
-        "DeliveryFailure_InvalidAddress": (.failedAttempt, .addressIssue),
-        "Delivered_Other": (.delivered, nil),
-        "Exception_Other": (.exception, nil), "Exception_Returning": (.returning, nil), "Exception_Returned": (.returned, nil),
-        "Exception_NoBody": (.exception, .recipientAbsent), "Exception_Security": (.exception, .customs),
-        "Exception_Damage": (.exception, .damaged), "Exception_Rejected": (.exception, .refused),
-        "Exception_Delayed": (.exception, StatusReason("delayed")), "Exception_Lost": (.exception, .lost),
-        "Exception_Destroyed": (.exception, .damaged), "Exception_Cancel": (.cancelled, nil),
-    ]
 }

@@ -78,6 +78,15 @@ package struct StatusRuleSet: Sendable {
         classify(codes: code.map { [$0] } ?? [], description: description, courier: courier)
     }
 
+    /// The status and reason of the first code rule for `courier` matching any of `codes`: for
+    /// a shipment-level status that has a code and no text.
+    package func classify(codes: [String], courier: String? = nil) -> (status: CarrierStatus, reason: StatusReason?)? {
+        for rule in rules(for: courier) where !rule.codes.isEmpty && codes.contains(where: rule.codes.contains) {
+            return (rule.status, rule.reason)
+        }
+        return nil
+    }
+
     /// The status and reason of the first rule for `courier` matching any of `codes` or the
     /// description.
     package func classify(codes: [String], description: String, courier: String? = nil) -> (status: CarrierStatus, reason: StatusReason?)? {
