@@ -42,6 +42,19 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     return ProcessResult(status: process.terminationStatus, stdout: outData.finish(), stderr: errData.finish())
 }
 
+/// The next bytes from a pipe: empty at its end, nil when it cannot be read (closed under us).
+///
+/// `FileHandle.availableData` traps on any read error, and a read interrupted by a signal
+/// (SIGCHLD from a child exiting) fails with EINTR; this retries that instead.
+func readChunk(_ handle: FileHandle) -> Data? {
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+        if count >= 0 { return Data(buffer[0..<count]) }
+        if errno != EINTR { return nil }
+    }
+}
+
 /// Reads a pipe to its end on a background thread.
 final class DataCollector: Sendable {
     /// What the reading thread has collected so far.
@@ -51,9 +64,7 @@ final class DataCollector: Sendable {
 
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [partial, done] in
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
+            while let chunk = readChunk(handle), !chunk.isEmpty {
                 partial.withLock { $0.append(chunk) }
             }
             done.signal()
@@ -97,7 +108,7 @@ final class BackgroundProcess {
         var buffer = Data()
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            let chunk = stdoutHandle.availableData
+            let chunk = readChunk(stdoutHandle) ?? Data()
             if chunk.isEmpty {
                 if !process.isRunning { break }
                 usleep(10_000)
