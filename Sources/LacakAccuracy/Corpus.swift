@@ -131,9 +131,9 @@ package struct CorpusScorer: Sendable {
 
     /// The status (and reason) lacak gives an answer holding `texts`, read as `courier`'s.
     package func read(_ texts: [String], courier: String) -> CarrierState? {
-        let number = "LACAK0000001"
+        let number: TrackingNumber = "LACAK0000001"
         let query = TrackingQuery(trackingNumber: number, courierCode: courier, vocabulary: courier)
-        guard case .found(let report) = adapter.interpret(HTTPResponse(status: 200, body: answer(texts, number: number)), for: [query]).results[number] else {
+        guard case .found(let report) = adapter.interpret(HTTPResponse(status: 200, body: answer(texts, number: number.rawValue)), for: [query]).results[number] else {
             return nil
         }
         return ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: report.events, evidence: report.evidence).state
@@ -151,9 +151,9 @@ package struct CorpusScorer: Sendable {
         var known: Set<String> = []
         var states: [CarrierState] = []
         for end in texts.indices {
-            let number = "LACAK0000001"
+            let number: TrackingNumber = "LACAK0000001"
             let query = TrackingQuery(trackingNumber: number, courierCode: courier, vocabulary: courier)
-            if case .found(let report) = adapter.interpret(HTTPResponse(status: 200, body: answer(Array(texts[...end]), number: number)), for: [query]).results[number] {
+            if case .found(let report) = adapter.interpret(HTTPResponse(status: 200, body: answer(Array(texts[...end]), number: number.rawValue)), for: [query]).results[number] {
                 let progress = ShipmentProgress(current: state, knownFingerprints: known, incoming: report.events, evidence: report.evidence)
                 known.formUnion(progress.newEvents.map(\.fingerprint))
                 state = progress.state

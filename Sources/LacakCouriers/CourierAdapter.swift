@@ -25,14 +25,14 @@ package protocol CourierAdapter: Sendable {
 
 extension CourierAdapter {
     /// `interpret` for numbers of no particular courier (only unscoped status rules apply).
-    package func interpret(_ response: HTTPResponse, for numbers: [String]) -> BatchOutcome {
+    package func interpret(_ response: HTTPResponse, for numbers: [TrackingNumber]) -> BatchOutcome {
         interpret(response, for: numbers.map { TrackingQuery(trackingNumber: $0) })
     }
 }
 
 /// One tracking number to look up, with the courier code the API should be asked for.
 package struct TrackingQuery: Sendable, Hashable {
-    package var trackingNumber: String
+    package var trackingNumber: TrackingNumber
     /// The code sent as `{courier_code}` (`jne`, `jnt`…, after `code_map`); nil when the
     /// courier has none.
     package var courierCode: String?
@@ -40,14 +40,14 @@ package struct TrackingQuery: Sendable, Hashable {
     /// status vocabulary reads its events.
     package var vocabulary: String?
 
-    package init(trackingNumber: String, courierCode: String? = nil, vocabulary: String? = nil) {
+    package init(trackingNumber: TrackingNumber, courierCode: String? = nil, vocabulary: String? = nil) {
         self.trackingNumber = trackingNumber
         self.courierCode = courierCode
         self.vocabulary = vocabulary
     }
 
     /// The query for a shipment of intake courier code `code` polled through `courier`.
-    package init(trackingNumber: String, intakeCode code: String?, courier: CourierSettings) {
+    package init(trackingNumber: TrackingNumber, intakeCode code: String?, courier: CourierSettings) {
         self.init(trackingNumber: trackingNumber, courierCode: courier.apiCode(forIntakeCode: code),
                   vocabulary: courier.vocabularyCode(forIntakeCode: code))
     }
@@ -89,7 +89,7 @@ package struct TrackingReport: Sendable, Equatable {
 
 /// The outcomes of one batch, plus what the courier said about its own capacity.
 package struct BatchOutcome: Sendable {
-    package var results: [String: TrackingOutcome]
+    package var results: [TrackingNumber: TrackingOutcome]
     /// Seconds the courier asked us to wait (`Retry-After` on 429 or 503).
     package var retryAfter: Double?
     /// Requests made for this batch.
@@ -97,7 +97,7 @@ package struct BatchOutcome: Sendable {
     /// Lines for the log (a plugin's stderr), already redacted.
     package var notes: [String] = []
 
-    package init(results: [String: TrackingOutcome], retryAfter: Double? = nil, requests: Int = 1) {
+    package init(results: [TrackingNumber: TrackingOutcome], retryAfter: Double? = nil, requests: Int = 1) {
         self.results = results
         self.retryAfter = retryAfter
         self.requests = requests
@@ -119,7 +119,7 @@ package struct BatchOutcome: Sendable {
 
     /// The same error for every number of the batch.
     package static func failed(_ queries: [TrackingQuery], _ error: CourierError, requests: Int = 1) -> BatchOutcome {
-        var results: [String: TrackingOutcome] = [:]
+        var results: [TrackingNumber: TrackingOutcome] = [:]
         for query in queries { results[query.trackingNumber] = .failed(error) }
         if case .rateLimited(let seconds) = error {
             return BatchOutcome(results: results, retryAfter: seconds, requests: requests)

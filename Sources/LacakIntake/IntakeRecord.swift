@@ -7,15 +7,15 @@ package import LacakModel
 /// Fields left out mean "unchanged" for an order lacak already knows, so a shop can send the
 /// tracking number, or a cancellation, in a later file.
 package struct IntakeRecord: Sendable, Equatable {
-    package var orderID: String
-    package var trackingNumber: String?
+    package var orderID: OrderID
+    package var trackingNumber: TrackingNumber?
     /// The courier code or courier id, lowercase.
     package var courier: String?
     package var shopStatus: ShopStatus?
     /// The `meta` object, as compact JSON text, copied into the order snapshot.
     package var meta: String?
 
-    package init(orderID: String, trackingNumber: String? = nil, courier: String? = nil, shopStatus: ShopStatus? = nil, meta: String? = nil) {
+    package init(orderID: OrderID, trackingNumber: TrackingNumber? = nil, courier: String? = nil, shopStatus: ShopStatus? = nil, meta: String? = nil) {
         self.orderID = orderID
         self.trackingNumber = trackingNumber
         self.courier = courier
@@ -34,7 +34,7 @@ package struct IntakeRecord: Sendable, Equatable {
         guard let idValue = object["order_id"], idValue != .null else { throw IntakeRecordError("order_id is missing") }
         guard let orderID = Self.text(idValue) else { throw IntakeRecordError("order_id must be a string or a number") }
         if let problem = Identifiers.orderIDProblem(orderID) { throw IntakeRecordError(problem) }
-        self.orderID = orderID
+        self.orderID = OrderID(trusted: orderID)
 
         if let value = object["tracking_number"], value != .null {
             guard let text = Self.text(value) else { throw IntakeRecordError("tracking_number must be a string") }
@@ -42,7 +42,7 @@ package struct IntakeRecord: Sendable, Equatable {
                 trackingNumber = nil
             } else {
                 switch Identifiers.normalizeTrackingNumber(text) {
-                case .success(let normalized): trackingNumber = normalized
+                case .success(let normalized): trackingNumber = TrackingNumber(trusted: normalized)
                 case .failure(let error): throw IntakeRecordError(error.message)
                 }
             }

@@ -3,7 +3,7 @@ package import LacakSupport
 
 /// One order and its shipment as stored in state.
 package struct Order: Sendable, Equatable {
-    package var orderID: String
+    package var orderID: OrderID
     package var shopStatus: ShopStatus
     /// The courier as the intake named it (a code such as `jne`, or a courier id).
     package var courierCode: String?
@@ -12,7 +12,7 @@ package struct Order: Sendable, Equatable {
     /// Couriers the tracking number fits when detection could not choose; the order waits for
     /// a record that names one.
     package var courierCandidates: [String]?
-    package var trackingNumber: String?
+    package var trackingNumber: TrackingNumber?
     package var service: String?
     package var carrier: CarrierState
     package var view: OrderView
@@ -43,8 +43,8 @@ package struct Order: Sendable, Equatable {
     /// How many of the shipment's oldest events were not kept (`max_events`).
     package var eventsDropped: Int
 
-    package init(orderID: String, shopStatus: ShopStatus, courierCode: String? = nil, courierID: String? = nil,
-                trackingNumber: String? = nil, now: Timestamp) {
+    package init(orderID: OrderID, shopStatus: ShopStatus, courierCode: String? = nil, courierID: String? = nil,
+                trackingNumber: TrackingNumber? = nil, now: Timestamp) {
         self.orderID = orderID
         self.shopStatus = shopStatus
         self.courierCode = courierCode

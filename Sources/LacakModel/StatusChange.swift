@@ -3,7 +3,7 @@ package import LacakSupport
 
 /// One status change of an order, the unit notifications are made from.
 package struct StatusChange: Sendable, Equatable {
-    package var orderID: String
+    package var orderID: OrderID
     package var at: Timestamp
     /// Nil for the order's creation.
     package var old: (carrier: CarrierStatus, view: OrderView)?
@@ -14,7 +14,7 @@ package struct StatusChange: Sendable, Equatable {
     /// Notification files owed for this change (one per audience that gets this kind).
     package var notifications: Int
 
-    package init(orderID: String, at: Timestamp, old: (carrier: CarrierStatus, view: OrderView)?, new: (carrier: CarrierStatus, view: OrderView), kind: NotificationKind?, event: TrackingEvent?, notifications: Int = 0) {
+    package init(orderID: OrderID, at: Timestamp, old: (carrier: CarrierStatus, view: OrderView)?, new: (carrier: CarrierStatus, view: OrderView), kind: NotificationKind?, event: TrackingEvent?, notifications: Int = 0) {
         self.orderID = orderID
         self.at = at
         self.old = old

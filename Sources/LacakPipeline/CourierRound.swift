@@ -51,7 +51,7 @@ struct CourierRound: Sendable {
                         switch await gate.admit(maxWait: maxWait) {
                         case .deferred(let seconds):
                             // With another provider free, try again at once (through it).
-                            var results: [String: TrackingOutcome] = [:]
+                            var results: [TrackingNumber: TrackingOutcome] = [:]
                             for query in batch {
                                 let elsewhere = (byQueryCopy[query] ?? []).contains { router.hasAlternative(to: courierID, for: $0) }
                                 results[query.trackingNumber] = .deferred(seconds: elsewhere ? 1 : seconds)

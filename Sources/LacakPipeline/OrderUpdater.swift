@@ -43,8 +43,8 @@ package struct OrderUpdater: Sendable {
     /// The courier of a tracking number an intake record did not name: one detected candidate,
     /// or the one the preference list or the configured couriers settle on; otherwise the
     /// candidates, and the order waits for a record that names its courier. Never a guess.
-    package func detectCourier(_ number: String) -> (code: String?, candidates: [String]?) {
-        let found = detector.detect(number).candidates.map(\.courierCode)
+    package func detectCourier(_ number: TrackingNumber) -> (code: String?, candidates: [String]?) {
+        let found = detector.detect(number.rawValue).candidates.map(\.courierCode)
         if found.isEmpty { return (nil, nil) }
         if let chosen = detection.choose(among: found) { return (chosen, nil) }
         let served = found.filter(servedCodes.contains)
@@ -211,7 +211,7 @@ package struct OrderUpdater: Sendable {
             if disputed, isStalled(order, now: now) { order.nextCheck = nil }
             let courier = vocabulary(of: order)
             for event in progress.newEvents where event.status == nil && !event.description.isEmpty {
-                if try transaction.countUnmatched(courier: courier, text: event.description, trackingNumber: shipment.trackingNumber, provider: order.courierID, at: now) {
+                if try transaction.countUnmatched(courier: courier, text: event.description, trackingNumber: shipment.trackingNumber.rawValue, provider: order.courierID, at: now) {
                     effect.newUnmatched.append((courier, event.description))
                 }
             }
@@ -265,7 +265,7 @@ package struct OrderUpdater: Sendable {
     // MARK: Alerts
 
     /// Tells the seller an order is late to ship, if its alert is due and it is still waiting.
-    package func alertLateDispatch(_ orderID: String, in transaction: StateTransaction, now: Timestamp) throws -> Effect {
+    package func alertLateDispatch(_ orderID: OrderID, in transaction: StateTransaction, now: Timestamp) throws -> Effect {
         var effect = Effect()
         guard var order = try transaction.order(orderID), let due = order.dispatchAlertAt, due <= now else { return effect }
         order.dispatchAlertAt = nil

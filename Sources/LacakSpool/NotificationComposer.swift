@@ -72,9 +72,9 @@ package struct NotificationComposer: Sendable {
                 "audience": .string(audience.rawValue),
                 "kind": .string(kind.rawValue),
                 "locale": .string(locale.rawValue),
-                "order_id": .string(order.orderID),
+                "order_id": .string(order.orderID.rawValue),
                 "courier": SnapshotRenderer.courierJSON(order, providerName: courierName, includeService: false),
-                "tracking_number": .optionalString(order.trackingNumber),
+                "tracking_number": .optionalString(order.trackingNumber?.rawValue),
                 "old_status": change.old.map { Self.statusJSON(carrier: $0.carrier, view: $0.view) } ?? .null,
                 "new_status": Self.statusJSON(carrier: change.new.carrier, view: change.new.view),
                 "event": change.event.map { SnapshotRenderer.eventJSON($0, zone: zone) } ?? .null,
@@ -102,9 +102,9 @@ package struct NotificationComposer: Sendable {
         let fallbackCourier = locale == .indonesian ? "kurir" : "the courier"
         let eventText = change.event?.description.trimmingWhitespace() ?? ""
         return [
-            "order_id": order.orderID,
+            "order_id": order.orderID.rawValue,
             "courier": order.courierCode.map(CourierNames.name(of:)) ?? courierName ?? fallbackCourier,
-            "tracking_number": order.trackingNumber ?? "-",
+            "tracking_number": order.trackingNumber?.rawValue ?? "-",
             "event": eventText.isEmpty ? change.new.view.buyer.label : Self.trimmingFinalPeriod(eventText),
             "location": change.event?.location ?? "",
             "time": HumanTime.format(Self.referenceTime(change: change, order: order), zone: zone, indonesian: locale == .indonesian),

@@ -14,7 +14,7 @@ package struct SnapshotRenderer: Sendable {
     package func render(_ order: Order, events: [TrackingEvent], courierName: String?) -> [UInt8] {
         let meta: JSONValue = order.meta.flatMap { try? JSONParser().parse($0) } ?? .null
         let document = JSONValue.fields([
-            "order_id": .string(order.orderID),
+            "order_id": .string(order.orderID.rawValue),
             "status": .fields([
                 "buyer": .string(order.view.buyer.rawValue),
                 "buyer_label": .string(order.view.buyer.label),
@@ -25,7 +25,7 @@ package struct SnapshotRenderer: Sendable {
                 "shop": .string(order.shopStatus.rawValue),
             ]),
             "courier": Self.courierJSON(order, providerName: courierName, includeService: true),
-            "tracking_number": .optionalString(order.trackingNumber),
+            "tracking_number": .optionalString(order.trackingNumber?.rawValue),
             "events": .array(events.map { Self.eventJSON($0, zone: zone) }),
             "events_dropped": .integer(Int64(order.eventsDropped)),
             "created_at": .string(order.createdAt.iso8601(in: zone)),

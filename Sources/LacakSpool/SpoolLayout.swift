@@ -1,5 +1,6 @@
 import Foundation
 package import LacakSupport
+package import LacakModel
 
 /// The shared directory and its parts.
 ///
@@ -83,6 +84,11 @@ package struct SpoolLayout: Sendable {
     }
 
     /// The snapshot path of an order; the id has been validated, so it cannot leave `orders/`.
+    package func snapshotPath(orderID: OrderID) -> String {
+        snapshotPath(orderID: orderID.rawValue)
+    }
+
+    /// The snapshot file of an order id given as text.
     package func snapshotPath(orderID: String) -> String {
         precondition(Identifiers.isValidOrderID(orderID), "unvalidated order id reached the spool")
         return orders + "/" + orderID + ".json"

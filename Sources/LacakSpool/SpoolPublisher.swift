@@ -130,7 +130,7 @@ package struct SpoolPublisher: Sendable {
             var files: [(bytes: [UInt8], path: String)] = []
             for (order, events) in batch {
                 let bytes = renderer.render(order, events: events, courierName: order.courierID.flatMap { courierNames[$0] })
-                let temporary = layout.scratch + "/" + order.orderID + "." + String(order.version) + ".tmp"
+                let temporary = layout.scratch + "/" + order.orderID.rawValue + "." + String(order.version) + ".tmp"
                 files.append((bytes, temporary))
                 moves.append((temporary, layout.snapshotPath(orderID: order.orderID)))
             }

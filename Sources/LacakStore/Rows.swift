@@ -1,6 +1,6 @@
-import GRDB
+package import GRDB
 import LacakSupport
-import LacakModel
+package import LacakModel
 
 /// A notification waiting in (or delivered from) the outbox.
 package struct OutboxEntry: Sendable, Equatable {
@@ -79,5 +79,22 @@ extension Order {
             lastEventAt?.milliseconds, lastChecked?.milliseconds, nextCheck?.milliseconds, confirmations, failures,
             lastError, readySince?.milliseconds, dispatchAlertAt?.milliseconds, version, writtenVersion, disputed, eventsDropped,
         ]
+    }
+}
+
+// Identifiers are stored as their text.
+extension OrderID: DatabaseValueConvertible {
+    package var databaseValue: DatabaseValue { rawValue.databaseValue }
+
+    package static func fromDatabaseValue(_ value: DatabaseValue) -> OrderID? {
+        String.fromDatabaseValue(value).map(OrderID.init(trusted:))
+    }
+}
+
+extension TrackingNumber: DatabaseValueConvertible {
+    package var databaseValue: DatabaseValue { rawValue.databaseValue }
+
+    package static func fromDatabaseValue(_ value: DatabaseValue) -> TrackingNumber? {
+        String.fromDatabaseValue(value).map(TrackingNumber.init(trusted:))
     }
 }

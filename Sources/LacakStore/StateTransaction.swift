@@ -12,14 +12,14 @@ package struct StateTransaction {
 
     // MARK: Orders
 
-    package func order(_ orderID: String) throws -> Order? {
+    package func order(_ orderID: OrderID) throws -> Order? {
         let statement = try db.cachedStatement(sql: Order.selectColumns + " WHERE order_id = ?")
         return try Row.fetchOne(statement, arguments: [orderID]).map(Order.init(row:))
     }
 
     /// The orders with these ids that exist, by id.
-    package func orders(_ orderIDs: [String]) throws -> [String: Order] {
-        var found: [String: Order] = [:]
+    package func orders(_ orderIDs: [OrderID]) throws -> [OrderID: Order] {
+        var found: [OrderID: Order] = [:]
         found.reserveCapacity(orderIDs.count)
         for chunk in orderIDs.chunked(into: 500) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
@@ -86,7 +86,7 @@ package struct StateTransaction {
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         var due: [DueShipment] = []
         while let row = try rows.next() {
-            guard let number: String = row[1] else { continue }
+            guard let number: TrackingNumber = row[1] else { continue }
             due.append(DueShipment(orderID: row[0], trackingNumber: number, courierCode: row[2], courierID: row[3], failures: row[4]))
         }
         return due
@@ -98,7 +98,7 @@ package struct StateTransaction {
     }
 
     /// Records that the snapshot of `version` is on disk (a newer version stays unwritten).
-    package func markWritten(_ orderID: String, version: Int64) throws {
+    package func markWritten(_ orderID: OrderID, version: Int64) throws {
         let statement = try db.cachedStatement(sql: "UPDATE orders SET written_version = ? WHERE order_id = ? AND written_version < ?")
         try statement.execute(arguments: [version, orderID, version])
     }
@@ -151,8 +151,8 @@ package struct StateTransaction {
     }
 
     /// Orders whose late-dispatch alert is due.
-    package func dueDispatchAlerts(now: Timestamp, limit: Int) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE dispatch_alert_at <= ? ORDER BY dispatch_alert_at LIMIT ?", arguments: [now.milliseconds, limit])
+    package func dueDispatchAlerts(now: Timestamp, limit: Int) throws -> [OrderID] {
+        try OrderID.fetchAll(db, sql: "SELECT order_id FROM orders WHERE dispatch_alert_at <= ? ORDER BY dispatch_alert_at LIMIT ?", arguments: [now.milliseconds, limit])
     }
 
     /// Shipments that will be polled again.
@@ -167,21 +167,21 @@ package struct StateTransaction {
     // MARK: Events
 
     /// The order's events in chronological order.
-    package func events(_ orderID: String) throws -> [TrackingEvent] {
+    package func events(_ orderID: OrderID) throws -> [TrackingEvent] {
         let statement = try db.cachedStatement(sql: "SELECT time, status, reason, code, description, location FROM events WHERE order_id = ?")
         var events = try Row.fetchAll(statement, arguments: [orderID]).map { $0.event() }
         events.sort(by: TrackingEvent.chronological)
         return events
     }
 
-    package func eventFingerprints(_ orderID: String) throws -> Set<String> {
+    package func eventFingerprints(_ orderID: OrderID) throws -> Set<String> {
         let statement = try db.cachedStatement(sql: "SELECT fingerprint FROM events WHERE order_id = ?")
         return Set(try String.fetchAll(statement, arguments: [orderID]))
     }
 
     /// Keeps the newest `limit` events of an order and deletes the rest; how many went.
     @discardableResult
-    package func pruneEvents(_ orderID: String, keeping limit: Int) throws -> Int {
+    package func pruneEvents(_ orderID: OrderID, keeping limit: Int) throws -> Int {
         try db.execute(sql: """
             DELETE FROM events WHERE order_id = ? AND fingerprint NOT IN
                 (SELECT fingerprint FROM events WHERE order_id = ? ORDER BY time DESC, fingerprint LIMIT ?)
@@ -189,7 +189,7 @@ package struct StateTransaction {
         return db.changesCount
     }
 
-    package func insertEvents(_ events: [TrackingEvent], orderID: String, seenAt: Timestamp) throws {
+    package func insertEvents(_ events: [TrackingEvent], orderID: OrderID, seenAt: Timestamp) throws {
         guard !events.isEmpty else { return }
         let statement = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO events (order_id, fingerprint, time, status, reason, code, description, location, seen_at)
@@ -250,7 +250,7 @@ package struct StateTransaction {
         return counts
     }
 
-    package func deleteEvents(_ orderID: String) throws {
+    package func deleteEvents(_ orderID: OrderID) throws {
         try db.execute(sql: "DELETE FROM events WHERE order_id = ?", arguments: [orderID])
     }
 
@@ -271,7 +271,7 @@ package struct StateTransaction {
     }
 
     /// Puts a rendered notification in the outbox, in the same transaction as its change.
-    package func enqueue(changeID: Int64, orderID: String, kind: NotificationKind, audience: Audience, fileName: String, payload: [UInt8], createdAt: Timestamp) throws {
+    package func enqueue(changeID: Int64, orderID: OrderID, kind: NotificationKind, audience: Audience, fileName: String, payload: [UInt8], createdAt: Timestamp) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO outbox (change_id, order_id, kind, audience, file_name, payload, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)

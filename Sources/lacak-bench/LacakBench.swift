@@ -54,6 +54,7 @@ struct ParseCommand: ParsableCommand {
         let adapter = try AdapterFactory.make(config.couriers[0], daemon: config.daemon)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: body)))
         let response = HTTPResponse(status: 200, body: bytes)
+        guard let trackingNumber = TrackingNumber(echoed: number) else { throw ValidationError("'\(number)' is not a tracking number") }
 
         // lacak: parse, map, classify, and fold into a shipment as a poll does.
         var events = 0
@@ -61,7 +62,7 @@ struct ParseCommand: ParsableCommand {
         let started = Date()
         while Date().timeIntervalSince(started) < seconds {
             for _ in 0..<50 {
-                guard case .found(let report) = adapter.interpret(response, for: [TrackingQuery(trackingNumber: number, intakeCode: courier, courier: config.couriers[0])]).results[number] else {
+                guard case .found(let report) = adapter.interpret(response, for: [TrackingQuery(trackingNumber: trackingNumber, intakeCode: courier, courier: config.couriers[0])]).results[trackingNumber] else {
                     throw ValidationError("the body did not parse as a found shipment for \(number)")
                 }
                 let progress = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: report.events)

@@ -78,10 +78,10 @@ struct CheckRunner {
 
     /// Looks one number up and prints its normalised events; state is not touched.
     func lookup(courierID: String, trackingNumber: String) async -> ExitCode {
-        let number: String
-        switch Identifiers.normalizeTrackingNumber(trackingNumber) {
-        case .success(let value): number = value
-        case .failure(let error):
+        let number: TrackingNumber
+        do {
+            number = try TrackingNumber(normalizing: trackingNumber)
+        } catch {
             logger.error("\(error.message)")
             return ExitCode(64)
         }

@@ -32,7 +32,7 @@ struct DetectCommand: AsyncParsableCommand {
         var settled = true
         for number in numbers {
             let (candidates, nearMisses) = config.detector.detect(number)
-            let chosen = updater.detectCourier(number)
+            let chosen = TrackingNumber(echoed: number).map(updater.detectCourier) ?? (code: nil, candidates: nil)
             var line = number + ": "
             if candidates.isEmpty {
                 settled = false

@@ -20,7 +20,7 @@ import Testing
         return try TrackingPipeline(config: config, client: LacakTransport.HTTPClient(), logger: Logger(label: "test"), clock: clock.function)
     }
 
-    func order(_ pipeline: TrackingPipeline, _ id: String) throws -> Order {
+    func order(_ pipeline: TrackingPipeline, _ id: OrderID) throws -> Order {
         try #require(try pipeline.store.readNow("read") { try $0.order(id) })
     }
 
@@ -118,7 +118,7 @@ import Testing
         _ = await pipeline.pollDue()
         let polledBy = try ["Q-1", "Q-2"].map { try order(pipeline, $0).courierID }
         #expect(polledBy.contains("secondary"), "\(polledBy)")
-        #expect(try (1...2).allSatisfy { try order(pipeline, "Q-\($0)").carrier.status != .pending })
+        #expect(try (1...2).allSatisfy { try order(pipeline, OrderID(trusted: "Q-\($0)")).carrier.status != .pending })
     }
 }
 

@@ -39,7 +39,7 @@ import Testing
         return try #require(try AdapterFactory.make(config.couriers[0], daemon: config.daemon) as? ExecAdapter)
     }
 
-    func queries(_ numbers: String...) -> [TrackingQuery] {
+    func queries(_ numbers: TrackingNumber...) -> [TrackingQuery] {
         numbers.map { TrackingQuery(trackingNumber: $0, courierCode: "jne") }
     }
 

@@ -66,7 +66,7 @@ import Testing
         let adapter = preset.isEmpty
             ? try Self.adapter(courier: "adapter = \"exec\"\ncommand = [\"/bin/true\"]\ncodes = [\"jne\"]\n")
             : try Self.preset(preset)
-        let numbers = ["JX1234567890", "SC0000000001"]
+        let numbers: [TrackingNumber] = ["JX1234567890", "SC0000000001"]
         for input in Self.inputs(target) {
             for status in [200, 404, 429] {
                 let outcome = adapter.interpret(HTTPResponse(status: status, body: input.bytes), for: numbers)
@@ -85,7 +85,7 @@ import Testing
             for lines in [true, false] {
                 let file = IntakeFile(bytes: input.bytes, lines: lines)
                 for record in file.records {
-                    #expect(Identifiers.orderIDProblem(record.record.orderID) == nil, "\(input.name): \(record.record.orderID)")
+                    #expect(Identifiers.orderIDProblem(record.record.orderID.rawValue) == nil, "\(input.name): \(record.record.orderID)")
                     accepted += 1
                 }
             }

@@ -54,8 +54,8 @@ import LoopbackHTTP
         let queries = ["JX1000001", "JX1000002", "JX1000009"].map { TrackingQuery(trackingNumber: $0, courierCode: code) }
 
         // Ask until the delivered parcel is delivered (the simulator runs 100 hours a second).
-        var state = [String: CarrierState]()
-        var known = [String: Set<String>]()
+        var state = [TrackingNumber: CarrierState]()
+        var known = [TrackingNumber: Set<String>]()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             for batch in queries.chunked(into: adapter.maxBatchSize) {

@@ -28,7 +28,7 @@ import Testing
             pipeline = try TrackingPipeline(config: config, client: client, logger: Logger(label: "test"), clock: clock.function)
         }
 
-        func order(_ id: String) throws -> Order {
+        func order(_ id: OrderID) throws -> Order {
             try #require(try pipeline.store.readNow("read") { try $0.order(id) })
         }
 

@@ -39,7 +39,7 @@ package struct ExecAdapter: CourierAdapter {
             "protocol": .integer(1),
             "courier": .string(settings.id),
             "queries": .array(queries.map { query in
-                .fields(["tracking_number": .string(query.trackingNumber), "courier_code": .optionalString(query.courierCode)])
+                .fields(["tracking_number": .string(query.trackingNumber.rawValue), "courier_code": .optionalString(query.courierCode)])
             }),
         ]))
         let process = PluginProcess(command: settings.command, environment: environment,
@@ -88,9 +88,9 @@ package struct ExecAdapter: CourierAdapter {
             return .failed(queries, .badResponse("\(program) wrote no \"results\" list"))
         }
         let wanted = Set(numbers)
-        var results: [String: TrackingOutcome] = [:]
+        var results: [TrackingNumber: TrackingOutcome] = [:]
         for entry in entries {
-            guard let raw = entry["tracking_number"]?.scalarText, case .success(let number) = Identifiers.normalizeTrackingNumber(raw),
+            guard let raw = entry["tracking_number"]?.scalarText, let number = TrackingNumber(echoed: raw),
                   wanted.contains(number), results[number] == nil
             else { continue }
             results[number] = readResult(entry, vocabulary: vocabulary)

@@ -45,7 +45,7 @@ package struct JSONAdapter: CourierAdapter {
     /// The HTTP request for a batch (one number unless the body template takes a list).
     package func makeRequest(for queries: [TrackingQuery]) throws(CourierError) -> HTTPRequest {
         let request = dialect.request
-        let first = queries[0].trackingNumber
+        let first = queries[0].trackingNumber.rawValue
         let courierCode = queries[0].courierCode ?? settings.courierCode ?? ""
         func value(_ name: String, number: String) -> String? {
             switch name {
@@ -79,7 +79,7 @@ package struct JSONAdapter: CourierAdapter {
             case .raw: escape = { $0 }
             }
             let items = request.bodyItem.map { item in
-                queries.map { query in item.render(escape: escape) { value($0, number: query.trackingNumber) } }.joined(separator: request.bodySeparator)
+                queries.map { query in item.render(escape: escape) { value($0, number: query.trackingNumber.rawValue) } }.joined(separator: request.bodySeparator)
             }
             let text = template.render { name in
                 if name == "tracking_numbers" { return items ?? "" }
@@ -140,7 +140,7 @@ package struct JSONAdapter: CourierAdapter {
         }
         if let notFound = mapping.notFound, !dialect.request.isBatch || notFound.path == nil,
            notFound.matches(status: response.status, body: root) {
-            var results: [String: TrackingOutcome] = [:]
+            var results: [TrackingNumber: TrackingOutcome] = [:]
             for number in numbers { results[number] = .notFound(message: message) }
             return BatchOutcome(results: results)
         }
@@ -163,12 +163,12 @@ package struct JSONAdapter: CourierAdapter {
             return .failed(queries, .badResponse("no shipment at '\(mapping.shipments)'" + (message.map { " (\($0))" } ?? "")))
         }
 
-        var results: [String: TrackingOutcome] = [:]
+        var results: [TrackingNumber: TrackingOutcome] = [:]
         let requested = Set(numbers)
         for shipment in shipments {
-            let number: String
+            let number: TrackingNumber
             if let path = mapping.trackingNumber, let text = path.first(in: shipment)?.scalarText,
-               case .success(let normalized) = Identifiers.normalizeTrackingNumber(text) {
+               let normalized = TrackingNumber(echoed: text) {
                 number = normalized
             } else if numbers.count == 1 {
                 number = numbers[0]

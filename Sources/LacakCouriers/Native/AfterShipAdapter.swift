@@ -29,10 +29,10 @@ package struct AfterShipAdapter: CourierAdapter {
 
     package func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome {
         guard !queries.isEmpty else { return BatchOutcome(results: [:], requests: 0) }
-        let list = queries.map { URLEncoding.percentEncode($0.trackingNumber) }.joined(separator: ",")
+        let list = queries.map { URLEncoding.percentEncode($0.trackingNumber.rawValue) }.joined(separator: ",")
         let headers = [("as-api-key", exchange.apiKey)]
         var requests = 1
-        var results: [String: TrackingOutcome]
+        var results: [TrackingNumber: TrackingOutcome]
         switch await exchange.send("GET", base + "/trackings?tracking_numbers=" + list, headers: headers, using: client) {
         case .failure(let error):
             return .failed(queries, error)
@@ -41,7 +41,7 @@ package struct AfterShipAdapter: CourierAdapter {
         }
         for query in queries where results[query.trackingNumber] == nil {
             requests += 1
-            var fields: [(key: String, value: JSONValue)] = [("tracking_number", .string(query.trackingNumber))]
+            var fields: [(key: String, value: JSONValue)] = [("tracking_number", .string(query.trackingNumber.rawValue))]
             if let slug = query.courierCode { fields.append(("slug", .string(slug))) }
             switch await exchange.send("POST", base + "/trackings", headers: headers, body: .object(JSONObject(fields)), acceptedStatuses: [400, 404, 422], using: client) {
             case .failure(let error):
@@ -62,12 +62,12 @@ package struct AfterShipAdapter: CourierAdapter {
     }
 
     /// Reads the list answer; numbers it does not hold are left out. Pure, for tests.
-    func interpret(_ body: JSONValue, for numbers: [String]) -> [String: TrackingOutcome] {
+    func interpret(_ body: JSONValue, for numbers: [TrackingNumber]) -> [TrackingNumber: TrackingOutcome] {
         let wanted = Set(numbers)
-        var results: [String: TrackingOutcome] = [:]
+        var results: [TrackingNumber: TrackingOutcome] = [:]
         let trackings = body["data"]?["trackings"]?.arrayValue ?? []
         for tracking in trackings {
-            guard let raw = tracking["tracking_number"]?.scalarText, case .success(let number) = Identifiers.normalizeTrackingNumber(raw),
+            guard let raw = tracking["tracking_number"]?.scalarText, let number = TrackingNumber(echoed: raw),
                   wanted.contains(number), results[number] == nil else { continue }
             results[number] = readTracking(tracking)
         }

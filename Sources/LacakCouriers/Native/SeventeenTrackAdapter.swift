@@ -59,12 +59,12 @@ package struct SeventeenTrackAdapter: CourierAdapter {
     private func body(_ queries: [TrackingQuery]) -> JSONValue {
         .array(queries.map { query in
             // 17TRACK's carrier keys are integers; anything else is left for it to detect.
-            .fields(["number": .string(query.trackingNumber), "carrier": query.courierCode.flatMap { Int64($0) }.map(JSONValue.integer)])
+            .fields(["number": .string(query.trackingNumber.rawValue), "carrier": query.courierCode.flatMap { Int64($0) }.map(JSONValue.integer)])
         })
     }
 
     /// One gettrackinfo call: outcomes for the numbers it answered, and those it does not know.
-    private func query(_ queries: [TrackingQuery], using client: HTTPClient) async -> (result: Result<[String: TrackingOutcome], CourierError>, unregistered: Set<String>) {
+    private func query(_ queries: [TrackingQuery], using client: HTTPClient) async -> (result: Result<[TrackingNumber: TrackingOutcome], CourierError>, unregistered: Set<TrackingNumber>) {
         switch await exchange.send("POST", base + "/track/v2.2/gettrackinfo", headers: [("17token", exchange.apiKey)], body: body(queries), using: client) {
         case .failure(let error):
             return (.failure(error), [])
@@ -85,7 +85,7 @@ package struct SeventeenTrackAdapter: CourierAdapter {
     }
 
     /// Reads a gettrackinfo answer; pure, for tests and benchmarks.
-    func interpret(_ body: JSONValue, for numbers: [String]) -> (result: Result<[String: TrackingOutcome], CourierError>, unregistered: Set<String>) {
+    func interpret(_ body: JSONValue, for numbers: [TrackingNumber]) -> (result: Result<[TrackingNumber: TrackingOutcome], CourierError>, unregistered: Set<TrackingNumber>) {
         if let code = body["code"]?.integerValue, code != 0 {
             let message = NativeExchange.message(body) ?? "17TRACK error \(code)"
             if code == -18010002 || code == -18010001 || code == -18010004 || code == -18010005 {
@@ -98,8 +98,8 @@ package struct SeventeenTrackAdapter: CourierAdapter {
             return (.failure(.badResponse("no data.accepted or data.rejected in the answer")), [])
         }
         let wanted = Set(numbers)
-        var results: [String: TrackingOutcome] = [:]
-        var unregistered: Set<String> = []
+        var results: [TrackingNumber: TrackingOutcome] = [:]
+        var unregistered: Set<TrackingNumber> = []
         for item in data["accepted"]?.arrayValue ?? [] {
             guard let number = Self.number(item), wanted.contains(number) else { continue }
             results[number] = readTrackInfo(item["track_info"])
@@ -121,8 +121,8 @@ package struct SeventeenTrackAdapter: CourierAdapter {
         return (.success(results), unregistered)
     }
 
-    private static func number(_ item: JSONValue) -> String? {
-        guard let raw = item["number"]?.scalarText, case .success(let number) = Identifiers.normalizeTrackingNumber(raw) else { return nil }
+    private static func number(_ item: JSONValue) -> TrackingNumber? {
+        guard let raw = item["number"]?.scalarText, let number = TrackingNumber(echoed: raw) else { return nil }
         return number
     }
 
