@@ -59,13 +59,20 @@ event_description = "text"
     return path
 
 
+# When the idle shipments are due: six hours ahead, a time the default poll intervals can set.
+# Further ahead than the config's longest interval (here 12 h of final confirmation, plus
+# jitter and an hour) lacak takes a next_check for one set under a clock since corrected
+# backwards, and polls it at once.
+IDLE_DUE_MS = 6 * 3_600_000
+
+
 def seed(binary, config, root, count):
-    """Creates the schema with lacakd itself, then adds `count` tracked shipments due tomorrow."""
+    """Creates the schema with lacakd itself, then adds `count` tracked shipments due in six hours."""
     subprocess.run([binary, "--check", "--config", config], check=True, capture_output=True)
     now_ms = int(time.time() * 1000)
     insert_orders(root, (
         (f"BENCH-{i:07d}", "awaiting_collection", "jne", "idle", f"JX{i:010d}", "in_transit",
-         "in_transit", "in_shipping", now_ms, now_ms, now_ms + 86_400_000 + i, 1, 1)
+         "in_transit", "in_shipping", now_ms, now_ms, now_ms + IDLE_DUE_MS + i, 1, 1)
         for i in range(count)
     ))
 

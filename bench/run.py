@@ -166,9 +166,12 @@ def seed(work, config, total, due):
     (schema by lacak itself) so that only polling is timed."""
     subprocess.run([LACAKD, "--check", "--config", config], check=True, capture_output=True, env=bench_env())
     now_ms = int(time.time() * 1000)
+    # The others are due in six hours: a time the default intervals can set. A next_check
+    # further ahead than any interval of the config reaches is due at once (lacak takes it for
+    # a clock corrected backwards), which would make every one of them due.
     daemon_at_rest.insert_orders(work, (
         (f"B-{i:07d}", "awaiting_collection", "jne", "bench", f"JX9{i:09d}", "pending", "waiting_for_delivery",
-         "ready_to_ship", now_ms, now_ms, now_ms - 1000 if i < due else now_ms + 86_400_000 + i, 1, 1)
+         "ready_to_ship", now_ms, now_ms, now_ms - 1000 if i < due else now_ms + daemon_at_rest.IDLE_DUE_MS + i, 1, 1)
         for i in range(total)))
 
 

@@ -100,4 +100,22 @@ import Testing
             }
         }
     }
+
+    /// The domain model does no I/O: no files, processes, sockets, clocks of its own or
+    /// databases; facts come in as values.
+    @Test func theModelDoesNoIO() throws {
+        // Whole words only: `spread(` is not `read(`.
+        let forbidden = ["FileManager", "FileHandle", "Process", "fopen", "open", "read", "write", "socket", "URLSession",
+                         "DispatchQueue", "Thread", "GRDB", "CCurl", "Date", "ContinuousClock"]
+        for file in Self.swiftFiles(under: Self.root + "/Sources/LacakModel") {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            let code = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
+            for word in forbidden {
+                let pattern = try NSRegularExpression(pattern: "(?<![A-Za-z0-9_.])" + word + "(?![A-Za-z0-9_])")
+                let found = pattern.firstMatch(in: code, range: NSRange(code.startIndex..., in: code))
+                #expect(found == nil, "\(file) uses \(word)")
+            }
+            #expect(!code.contains("Timestamp.now") && !code.contains(".now()"), "\(file) reads the clock")
+        }
+    }
 }

@@ -189,7 +189,8 @@ import Testing
         defer { Task { await courier.stop() } }
         let client = LacakTransport.HTTPClient()
         defer { client.shutdown() }
-        let options = TransferOptions(connectTimeoutMilliseconds: 500, timeoutMilliseconds: 2000, followRedirects: true)
+        // Generous: the refusals happen before any connection; a loaded machine must not time out first.
+        let options = TransferOptions(connectTimeoutMilliseconds: 5000, timeoutMilliseconds: 10_000, followRedirects: true)
         for path in ["/port", "/hex", "/linklocal"] {
             await #expect {
                 try await client.send(LacakTransport.HTTPRequest(url: courier.baseURL + path, headers: [("X-Key", "s3cret")], options: options))

@@ -60,28 +60,17 @@ package struct TrackingNumberDetector: Sendable {
     /// Courier codes the rules know.
     package var courierCodes: [String] { Array(Set(rules.map(\.courierCode))).sorted() }
 
-    /// Loads every `*.json` rule file in `directories` (later files add formats, they do not
-    /// replace). The error names the file and what is wrong with it.
-    package init(directories: [String]) throws(RuleFileError) {
-        var rules: [Rule] = []
-        for directory in directories {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
-            for name in names.sorted() where name.hasSuffix(".json") {
-                rules += try Self.load(file: directory + "/" + name)
-            }
-        }
-        self.rules = rules
-    }
-
     /// A detector without rules: it recognises nothing.
     package init() {
         rules = []
     }
 
-    /// Loads the given rule files.
-    package init(files: [String]) throws(RuleFileError) {
+    /// Compiles rule files already read (`ruleFiles`: each file's path, for errors, and its
+    /// bytes), in order: later files add formats, they do not replace. Reading them is the
+    /// config's job (`LacakConfig/TrackingNumberRules.swift`); the model does no I/O.
+    package init(ruleFiles: [(path: String, bytes: [UInt8])]) throws(RuleFileError) {
         var rules: [Rule] = []
-        for file in files { rules += try Self.load(file: file) }
+        for file in ruleFiles { rules += try Self.load(file: file.path, bytes: file.bytes) }
         self.rules = rules
     }
 
@@ -138,13 +127,15 @@ package struct TrackingNumberDetector: Sendable {
 
     // MARK: Loading
 
-    private static func load(file: String) throws(RuleFileError) -> [Rule] {
+    /// The largest rule file read.
+    package static let maxFileBytes = 4 << 20
+
+    private static func load(file: String, bytes: [UInt8]) throws(RuleFileError) -> [Rule] {
         func fail(_ message: String) -> RuleFileError { RuleFileError(file: file, message: message) }
-        guard let data = FileManager.default.contents(atPath: file) else { throw fail("cannot read the file") }
-        guard data.count <= 4 << 20 else { throw fail("the file is larger than 4 MiB") }
+        guard bytes.count <= maxFileBytes else { throw fail("the file is larger than 4 MiB") }
         let document: JSONValue
         do {
-            document = try JSONParser().parse([UInt8](data))
+            document = try JSONParser().parse(bytes)
         } catch {
             throw fail("not valid JSON: \(error)")
         }
@@ -217,6 +208,11 @@ package struct RuleFileError: Error, Sendable, CustomStringConvertible {
     package var file: String
     package var message: String
     package var description: String { "\(file): \(message)" }
+
+    package init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
 
     /// A problem inside a file, before it is tied to the file's name.
     struct Problem: Error {
