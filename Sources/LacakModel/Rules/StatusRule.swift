@@ -43,8 +43,12 @@ package struct StatusRule: Sendable {
 
     package func matches(codes eventCodes: [String], description: FoldedText) -> Bool {
         if !codes.isEmpty, eventCodes.contains(where: codes.contains) { return true }
-        if let regex, regex.matches(description) { return true }
-        return false
+        return matches(text: description)
+    }
+
+    /// Whether the rule's text pattern (if it has one) matches.
+    package func matches(text: FoldedText) -> Bool {
+        regex?.matches(text) ?? false
     }
 }
 
@@ -54,23 +58,65 @@ package struct StatusRuleSet: Sendable {
     package let rules: [StatusRule]
     /// The rules that read each courier named by some rule, in list order; computed once so a
     /// poll does not filter the list per event.
-    private let byCourier: [String: [StatusRule]]
+    private let byCourier: [String: Lookup]
     /// The rules without a courier scope, for couriers no rule names.
-    private let unscoped: [StatusRule]
+    private let unscoped: Lookup
+
+    /// One courier's rules, indexed: code rules by code (a provider's table has dozens, and an
+    /// event carries one or two codes), text rules in order.
+    private struct Lookup: Sendable {
+        let rules: [StatusRule]
+        /// The first rule, by position, listing each code.
+        let firstByCode: [String: Int]
+        /// Positions of the rules with a text pattern, ascending.
+        let textRules: [Int]
+
+        init(_ rules: [StatusRule]) {
+            self.rules = rules
+            var firstByCode: [String: Int] = [:]
+            for (index, rule) in rules.enumerated() {
+                for code in rule.codes where firstByCode[code] == nil { firstByCode[code] = index }
+            }
+            self.firstByCode = firstByCode
+            textRules = rules.indices.filter { rules[$0].pattern != nil }
+        }
+
+        /// The first rule, by position, that a code or the text matches: the same answer as
+        /// trying each rule in order, without running the text rules after the first code hit.
+        func first(codes: [String], description: String) -> StatusRule? {
+            var best = Int.max
+            for code in codes {
+                if let index = firstByCode[code], index < best { best = index }
+            }
+            if let first = textRules.first, first < best {
+                // Folded once for the whole list: a courier table has dozens of rules.
+                let folded = FoldedText(description)
+                for index in textRules {
+                    if index >= best { break }
+                    if rules[index].matches(text: folded) { return rules[index] }
+                }
+            }
+            return best == Int.max ? nil : rules[best]
+        }
+    }
 
     package init(_ rules: [StatusRule]) {
         self.rules = rules
-        unscoped = rules.filter(\.couriers.isEmpty)
-        var byCourier: [String: [StatusRule]] = [:]
+        unscoped = Lookup(rules.filter(\.couriers.isEmpty))
+        var byCourier: [String: Lookup] = [:]
         for courier in Set(rules.flatMap(\.couriers)) {
-            byCourier[courier] = rules.filter { $0.couriers.isEmpty || $0.couriers.contains(courier) }
+            byCourier[courier] = Lookup(rules.filter { $0.couriers.isEmpty || $0.couriers.contains(courier) })
         }
         self.byCourier = byCourier
     }
 
+    private func lookup(for courier: String?) -> Lookup {
+        courier.flatMap { byCourier[$0] } ?? unscoped
+    }
+
     /// The rules that read events of `courier` (a lacak courier code; nil for none known).
     package func rules(for courier: String?) -> [StatusRule] {
-        courier.flatMap { byCourier[$0] } ?? unscoped
+        lookup(for: courier).rules
     }
 
     /// The status and reason of the first matching rule.
@@ -81,21 +127,15 @@ package struct StatusRuleSet: Sendable {
     /// The status and reason of the first code rule for `courier` matching any of `codes`: for
     /// a shipment-level status that has a code and no text.
     package func classify(codes: [String], courier: String? = nil) -> (status: CarrierStatus, reason: StatusReason?)? {
-        for rule in rules(for: courier) where !rule.codes.isEmpty && codes.contains(where: rule.codes.contains) {
-            return (rule.status, rule.reason)
-        }
-        return nil
+        let list = lookup(for: courier)
+        let best = codes.compactMap { list.firstByCode[$0] }.min()
+        return best.map { (list.rules[$0].status, list.rules[$0].reason) }
     }
 
     /// The status and reason of the first rule for `courier` matching any of `codes` or the
     /// description.
     package func classify(codes: [String], description: String, courier: String? = nil) -> (status: CarrierStatus, reason: StatusReason?)? {
-        // Folded once for the whole list: a courier table has dozens of rules.
-        let folded = FoldedText(description)
-        for rule in rules(for: courier) where rule.matches(codes: codes, description: folded) {
-            return (rule.status, rule.reason)
-        }
-        return nil
+        lookup(for: courier).first(codes: codes, description: description).map { ($0.status, $0.reason) }
     }
 }
 
