@@ -93,8 +93,7 @@ final class DaemonLoop {
     func handle(_ event: DaemonStateMachine.Event) async {
         for action in machine.handle(event) { await perform(action) }
         guard machine.isRunning else { return }
-        let health = pipeline.health
-        for action in machine.handle(.health(summary: health.summary(zone: pipeline.config.daemon.timeZone), stateFailing: health.state != nil)) {
+        for action in machine.handle(.health(summary: pipeline.health.summary(zone: pipeline.config.daemon.timeZone))) {
             await perform(action)
         }
     }
@@ -108,9 +107,14 @@ final class DaemonLoop {
                 let report = await current.ingest()
                 continuation.yield(.intakeFinished(report))
             }, control: StopToken())
-        case .startDueRounds:
-            await startDueRounds()
+        case .startDueRounds(let retrying):
+            await startDueRounds(retrying: retrying)
         case .armTimer:
+            // Read now, not when the event arrived: a commit or publish may just have changed it.
+            if pipeline.health.state != nil {
+                timer.disarm()  // the storage retry takes over
+                return
+            }
             do {
                 if let next = try await pipeline.nextWakeup(excluding: machine.running) {
                     timer.arm(at: next)
@@ -121,8 +125,6 @@ final class DaemonLoop {
                 logger.error("\(error)")
                 timer.arm(at: Timestamp.now.adding(seconds: 30))
             }
-        case .disarmTimer:
-            timer.disarm()
         case .publish:
             _ = try? await pipeline.publish()
         case .logIntake(let report):
@@ -153,12 +155,14 @@ final class DaemonLoop {
     }
 
     /// Starts a round for every courier with due shipments that is not polling already. Each
-    /// courier polls on its own, so a slow or failing one never holds up another.
-    private func startDueRounds() async {
+    /// courier polls on its own, so a slow or failing one never holds up another. While state
+    /// cannot be written only the storage retry polls (`retrying`).
+    private func startDueRounds(retrying: Bool) async {
         if let problem = databaseProblem() {
             continuation.yield(.fatal(problem))
             return
         }
+        if pipeline.health.state != nil, !retrying { return }
         await pipeline.raiseDueAlerts()
         let roundSize = pipeline.config.daemon.roundSize
         let groups: [String: [DueShipment]]

@@ -5,10 +5,13 @@ package import LacakPipeline
 ///
 /// The machine holds no task, source, clock or pipeline: `Daemon` owns those, turns Dispatch
 /// sources, signals and finished work into events, and performs the actions. So every rule of
-/// the loop — one intake at a time with a follow-up wanted, one round per courier, rounds
-/// waiting while state cannot be written, the storage retry running only while a store fails,
-/// the watchdog withheld while a round is stuck, a clean stop — is tested directly
-/// (`DaemonStateMachineTests`), without child processes.
+/// the loop — one intake at a time with a follow-up wanted, one round per courier, the storage
+/// retry running only while a store fails, the watchdog withheld while a round is stuck, a
+/// clean stop — is tested directly (`DaemonStateMachineTests`), without child processes.
+///
+/// Whether state can be written is not decided here: intake, rounds and publishing change it
+/// in the background, so `DaemonLoop` reads it when it performs `.startDueRounds` and
+/// `.armTimer`, as late as possible.
 package struct DaemonStateMachine: Sendable {
     /// Where the daemon is in its life.
     package enum Phase: Sendable, Equatable {
@@ -41,8 +44,8 @@ package struct DaemonStateMachine: Sendable {
         /// progress (nil when none runs), `interval` systemd's watchdog interval.
         case watchdog(stalledFor: Duration?, interval: Duration?)
         /// The storage health after an event: its status-line summary (nil when both stores
-        /// can be written) and whether the state database is among the failing.
-        case health(summary: String?, stateFailing: Bool)
+        /// can be written).
+        case health(summary: String?)
         /// The daemon cannot go on (its database was deleted or replaced).
         case fatal(String)
         /// SIGTERM, or the service group shutting down.
@@ -53,12 +56,13 @@ package struct DaemonStateMachine: Sendable {
     package enum Action: Sendable, Equatable {
         case startIntake
         /// Start a round for every courier with due shipments that is not in `running` (those
-        /// poll already); report them back with `.roundsStarted` before the next action.
-        case startDueRounds
-        /// Arm the wakeup timer for the earliest work no round in `running` will pick up.
+        /// poll already); report them back with `.roundsStarted` before the next action. While
+        /// state cannot be written only the storage retry (`retrying`) polls: results could not
+        /// be kept, and polling at once would ask the couriers in a loop.
+        case startDueRounds(retrying: Bool)
+        /// Arm the wakeup timer for the earliest work no round in `running` will pick up (or
+        /// disarm it while state cannot be written: the storage retry takes over).
         case armTimer
-        /// Nothing may be polled now (state cannot be written): the storage retry takes over.
-        case disarmTimer
         /// Deliver the outbox and stale snapshots.
         case publish
         case logIntake(IntakeReport)
@@ -86,7 +90,6 @@ package struct DaemonStateMachine: Sendable {
     /// The last round of each courier, for the status line.
     package private(set) var lastRounds: [String: PollReport] = [:]
     package private(set) var storageRetrying = false
-    package private(set) var stateFailing = false
     private var lastHealth: String?
 
     package init() {}
@@ -140,8 +143,7 @@ package struct DaemonStateMachine: Sendable {
             // makes progress; a hung round lets systemd restart the service.
             if let stalledFor, let interval, stalledFor > interval * 2 { return [.withholdWatchdog(stalledFor: stalledFor)] }
             return [.pingWatchdog]
-        case .health(let summary, let stateFailing):
-            self.stateFailing = stateFailing
+        case .health(let summary):
             var actions: [Action] = []
             if summary != nil, !storageRetrying {
                 storageRetrying = true
@@ -179,15 +181,12 @@ package struct DaemonStateMachine: Sendable {
         return [startIntake()]
     }
 
-    /// Rounds for the couriers not polling already. While state cannot be written they wait for
-    /// the storage retry (`retrying`): their results could not be kept, and starting at once
-    /// would poll the couriers in a loop.
+    /// Rounds for the couriers not polling already.
     private func dueRounds(retrying: Bool = false) -> [Action] {
-        if stateFailing, !retrying { return [] }
-        return [.startDueRounds]
+        [.startDueRounds(retrying: retrying)]
     }
 
     private func timer() -> Action {
-        stateFailing ? .disarmTimer : .armTimer
+        .armTimer
     }
 }

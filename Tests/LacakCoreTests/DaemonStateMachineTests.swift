@@ -25,7 +25,7 @@ import Testing
     @Test func startingAnnouncesReadyThenReadsIntakeAndPollsWhatIsDue() {
         var machine = Machine()
         #expect(machine.phase == .starting)
-        #expect(machine.handle(.started) == [.announceReady, .startIntake, .startDueRounds, .armTimer])
+        #expect(machine.handle(.started) == [.announceReady, .startIntake, .startDueRounds(retrying: false), .armTimer])
         #expect(machine.phase == .running)
         #expect(machine.running == [Machine.intakeKey])
     }
@@ -37,9 +37,9 @@ import Testing
         #expect(machine.handle(.intakeNoticed) == [])
         #expect(machine.intakeWanted)
         let report = IntakeReport()
-        #expect(machine.handle(.intakeFinished(report)) == [.logIntake(report), .startIntake, .startDueRounds, .armTimer])
+        #expect(machine.handle(.intakeFinished(report)) == [.logIntake(report), .startIntake, .startDueRounds(retrying: false), .armTimer])
         #expect(!machine.intakeWanted)
-        #expect(machine.handle(.intakeFinished(report)) == [.logIntake(report), .startDueRounds, .armTimer])
+        #expect(machine.handle(.intakeFinished(report)) == [.logIntake(report), .startDueRounds(retrying: false), .armTimer])
         #expect(machine.handle(.intakeNoticed) == [.startIntake])
     }
 
@@ -59,24 +59,26 @@ import Testing
         #expect(machine.handle(.roundFinished(courier: "jne-api", report, full: false)) == [.logRound(courier: "jne-api", report), .armTimer, .updateStatus])
         #expect(machine.lastRounds["jne-api"] == report)
         #expect(machine.running == [Machine.intakeKey, "binderbyte"])
-        #expect(machine.handle(.roundFinished(courier: "binderbyte", report, full: true)) == [.logRound(courier: "binderbyte", report), .startDueRounds, .armTimer, .updateStatus])
+        #expect(machine.handle(.roundFinished(courier: "binderbyte", report, full: true)) == [.logRound(courier: "binderbyte", report), .startDueRounds(retrying: false), .armTimer, .updateStatus])
     }
 
-    @Test func whileStateCannotBeWrittenOnlyTheStorageRetryPolls() {
+    @Test func theStorageRetryRunsOnlyWhileAStoreFailsAndRetriesPolling() {
         var machine = Self.started()
-        #expect(machine.handle(.health(summary: "STATE NOT WRITABLE since 10:42:07: disk full", stateFailing: true)) == [.startStorageRetry, .updateStatus])
+        #expect(machine.handle(.health(summary: "STATE NOT WRITABLE since 10:42:07: disk full")) == [.startStorageRetry, .updateStatus])
         // The same problem again changes nothing.
-        #expect(machine.handle(.health(summary: "STATE NOT WRITABLE since 10:42:07: disk full", stateFailing: true)) == [])
-        #expect(machine.handle(.due) == [.disarmTimer])
-        #expect(machine.handle(.storageRetry(spoolFailing: false, stateFailing: true, pendingIntake: false)) == [.startDueRounds, .disarmTimer])
-        #expect(machine.handle(.health(summary: nil, stateFailing: false)) == [.stopStorageRetry, .updateStatus])
-        #expect(machine.handle(.due) == [.startDueRounds, .armTimer])
+        #expect(machine.handle(.health(summary: "STATE NOT WRITABLE since 10:42:07: disk full")) == [])
+        #expect(machine.storageRetrying)
+        // Rounds are asked for as a retry (the loop polls only those while state fails).
+        #expect(machine.handle(.storageRetry(spoolFailing: false, stateFailing: true, pendingIntake: false)) == [.startDueRounds(retrying: true), .armTimer])
+        #expect(machine.handle(.health(summary: nil)) == [.stopStorageRetry, .updateStatus])
+        #expect(!machine.storageRetrying)
+        #expect(machine.handle(.due) == [.startDueRounds(retrying: false), .armTimer])
     }
 
     @Test func aFailingSpoolIsRetriedByPublishingWhilePollingGoesOn() {
         var machine = Self.started()
-        #expect(machine.handle(.health(summary: "SPOOL NOT WRITABLE since 10:42:07", stateFailing: false)) == [.startStorageRetry, .updateStatus])
-        #expect(machine.handle(.due) == [.startDueRounds, .armTimer])
+        #expect(machine.handle(.health(summary: "SPOOL NOT WRITABLE since 10:42:07")) == [.startStorageRetry, .updateStatus])
+        #expect(machine.handle(.due) == [.startDueRounds(retrying: false), .armTimer])
         #expect(machine.handle(.storageRetry(spoolFailing: true, stateFailing: false, pendingIntake: true)) == [.publish, .armTimer])
     }
 
@@ -84,7 +86,7 @@ import Testing
         var machine = Self.started()
         #expect(machine.handle(.reloaded(applied: false)) == [.announceReady])
         // The startup intake still runs: the reload's intake follows it.
-        #expect(machine.handle(.reloaded(applied: true)) == [.startDueRounds, .armTimer, .announceReady])
+        #expect(machine.handle(.reloaded(applied: true)) == [.startDueRounds(retrying: false), .armTimer, .announceReady])
         #expect(machine.intakeWanted)
     }
 
