@@ -11,7 +11,7 @@ public func fuzzIntake(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = Array(UnsafeRawBufferPointer(start: start, count: count))
     for lines in [true, false] {
         let file = IntakeFile(bytes: bytes, lines: lines)
-        for record in file.records where Identifiers.orderIDProblem(record.record.orderID) != nil {
+        for record in file.records where Identifiers.orderIDProblem(record.record.orderID.rawValue) != nil {
             fatalError("an accepted record has a bad order_id: \(record.record.orderID)")
         }
     }

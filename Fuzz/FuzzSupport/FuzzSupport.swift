@@ -1,10 +1,10 @@
 import Foundation
-@testable package import LacakSupport
+@testable import LacakSupport
 @testable package import LacakModel
-@testable package import LacakConfig
+@testable import LacakConfig
 @testable package import LacakCouriers
-@testable package import LacakIntake
-@testable package import LacakTransport
+@testable import LacakIntake
+@testable import LacakTransport
 
 /// What the fuzz targets share: the repository's data directory and adapters built from its
 /// presets, the way lacakd builds them.
@@ -45,7 +45,7 @@ package enum FuzzSupport {
 
     /// Runs `adapter` on the fuzzer's bytes as an answer body, once per HTTP status.
     package static func interpret(_ adapter: any CourierAdapter, _ start: UnsafeRawPointer, _ count: Int,
-                                 statuses: [Int] = [200, 404], numbers: [String] = ["JX1234567890", "SC0000000001"]) {
+                                 statuses: [Int] = [200, 404], numbers: [TrackingNumber] = ["JX1234567890", "SC0000000001"]) {
         let body = Array(UnsafeRawBufferPointer(start: start, count: count))
         for status in statuses {
             _ = adapter.interpret(HTTPResponse(status: status, body: body), for: numbers)
