@@ -12,7 +12,7 @@
 # orders had several packages (schema v3).
 set -eu
 bin=$(cd "$1" && pwd); out=$2
-work=$(mktemp -d); trap 'kill $sim 2>/dev/null || true; rm -rf "$work"' EXIT
+work=$(mktemp -d); sim=""; trap 'kill ${sim:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 here=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$work/spool/incoming"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -1,10 +1,10 @@
 import Foundation
-import LacakSupport
 package import LacakModel
 package import LacakConfig
 package import LacakCouriers
 import LacakPipeline
 import LacakTransport
+import LacakSupport
 
 /// One courier's file of the labelled corpus (`Tests/Corpus/<code>.json`): real scan texts with
 /// the status a person reads in them, and real histories in order, each with its public source.

@@ -1,6 +1,5 @@
 import LacakSupport
 
-
 /// A configuration problem, located as precisely as lacak can: file, line and key path.
 package struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     package var file: String

@@ -1,7 +1,6 @@
 package import LacakSupport
 package import LacakModel
 
-
 /// One `[[courier]]` table: how to reach a courier API and how hard to push it.
 package struct CourierSettings: Sendable, Decodable {
     /// Unique, short, lowercase; used in logs, state and spool output.

@@ -1,7 +1,6 @@
 package import LacakSupport
 package import LacakModel
 
-
 /// The whole configuration file: daemon settings, couriers and notification text overrides.
 package struct LacakConfig: Sendable {
     /// Path of the file it was read from, for messages.

@@ -1,7 +1,6 @@
 import LacakSupport
 package import LacakModel
 
-
 /// Title and per-audience body of one notification kind in one language.
 package struct NotificationText: Sendable, Equatable {
     /// Placeholders a template may use.

@@ -1,7 +1,6 @@
 import LacakSupport
 package import LacakModel
 
-
 extension PollIntervals: Decodable {
     /// A `poll_interval` table over the default intervals.
     package init(from decoder: any Decoder) throws {

@@ -1,4 +1,3 @@
-import LacakSupport
 
 
 /// Where a secret comes from: an environment variable, a file, or a systemd credential.

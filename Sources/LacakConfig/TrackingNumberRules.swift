@@ -17,6 +17,10 @@ extension TrackingNumberDetector {
     package init(files: [String]) throws(RuleFileError) {
         var read: [(path: String, bytes: [UInt8])] = []
         for file in files {
+            // Checked before reading: a huge file in the rules directory is refused, not loaded.
+            if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > TrackingNumberDetector.maxFileBytes {
+                throw RuleFileError(file: file, message: "the file is larger than 4 MiB")
+            }
             guard let data = FileManager.default.contents(atPath: file) else { throw RuleFileError(file: file, message: "cannot read the file") }
             read.append((file, [UInt8](data)))
         }

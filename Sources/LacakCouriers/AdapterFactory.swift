@@ -1,6 +1,4 @@
-import LacakSupport
 package import LacakConfig
-
 
 /// Builds the adapter a courier's config asks for.
 package enum AdapterFactory {

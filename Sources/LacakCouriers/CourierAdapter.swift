@@ -1,8 +1,6 @@
-import LacakSupport
 package import LacakModel
 package import LacakTransport
 package import LacakConfig
-
 
 /// A courier integration: turns a batch of tracking numbers into normalised tracking results.
 ///

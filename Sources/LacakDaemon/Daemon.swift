@@ -3,13 +3,13 @@ import Foundation
 package import Logging
 import ServiceLifecycle
 import UnixSignals
-import LacakSupport
 import LacakModel
 package import LacakTransport
 package import LacakConfig
 import LacakPipeline
 import LacakSpool
 import LacakStore
+import LacakSupport
 
 /// `lacakd run`: the tracking pipeline, forever, woken by Dispatch sources.
 ///

@@ -1,12 +1,12 @@
 import Dispatch
 import Foundation
 import Logging
-import LacakSupport
 import LacakModel
 import LacakConfig
 import LacakPipeline
 import LacakSpool
 import LacakStore
+import LacakSupport
 
 /// The I/O half of `lacakd run`: owns the pipeline, the Dispatch sources and the running work,
 /// turns each signal into a `DaemonStateMachine` event with the facts it needs, and performs

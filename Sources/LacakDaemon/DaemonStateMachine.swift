@@ -89,8 +89,10 @@ package struct DaemonStateMachine: Sendable {
     package private(set) var intakeWanted = false
     /// The last round of each courier, for the status line.
     package private(set) var lastRounds: [String: PollReport] = [:]
-    package private(set) var storageRetrying = false
+    /// The storage-health summary last seen; nil while both stores can be written.
     private var lastHealth: String?
+    /// The storage retry runs exactly while a store fails.
+    package var storageRetrying: Bool { lastHealth != nil }
 
     package init() {}
 
@@ -105,58 +107,51 @@ package struct DaemonStateMachine: Sendable {
         switch event {
         case .started:
             phase = .running
-            return [.announceReady, startIntake()] + dueRounds() + [timer()]
+            return [.announceReady, startIntake()] + [.startDueRounds(retrying: false)] + [.armTimer]
         case .due:
-            return dueRounds() + [timer()]
+            return [.startDueRounds(retrying: false)] + [.armTimer]
         case .intakeNoticed:
             return requestIntake()
         case .rescan(let pendingIntake):
             // Catches files no inotify event announced, and work another process (a --check)
             // scheduled since the timer was armed.
             let intake: [Action] = pendingIntake && !running.contains(Self.intakeKey) ? [startIntake()] : []
-            return intake + [timer()]
+            return intake + [.armTimer]
         case .intakeFinished(let report):
             running.remove(Self.intakeKey)
             var actions: [Action] = [.logIntake(report)]
             if intakeWanted { actions.append(startIntake()) }
             // New orders are due at once.
-            return actions + dueRounds() + [timer()]
+            return actions + [.startDueRounds(retrying: false)] + [.armTimer]
         case .roundsStarted(let couriers):
             running.formUnion(couriers)
             return []
         case .roundFinished(let courier, let report, let full):
             running.remove(courier)
             lastRounds[courier] = report
-            return [.logRound(courier: courier, report)] + (full ? dueRounds() : []) + [timer(), .updateStatus]
+            return [.logRound(courier: courier, report)] + (full ? [.startDueRounds(retrying: false)] : []) + [.armTimer, .updateStatus]
         case .storageRetry(let spoolFailing, let stateFailing, let pendingIntake):
             var actions: [Action] = spoolFailing ? [.publish] : []
             if stateFailing {
                 if pendingIntake, !running.contains(Self.intakeKey) { actions.append(startIntake()) }
-                actions += dueRounds(retrying: true)
+                actions += [.startDueRounds(retrying: true)]
             }
-            return actions + [timer()]
+            return actions + [.armTimer]
         case .reloaded(let applied):
             guard applied else { return [.announceReady] }
-            return requestIntake() + dueRounds() + [timer(), .announceReady]
+            return requestIntake() + [.startDueRounds(retrying: false)] + [.armTimer, .announceReady]
         case .watchdog(let stalledFor, let interval):
             // Ping only while the loop turns (it is turning now) and every running round still
             // makes progress; a hung round lets systemd restart the service.
             if let stalledFor, let interval, stalledFor > interval * 2 { return [.withholdWatchdog(stalledFor: stalledFor)] }
             return [.pingWatchdog]
         case .health(let summary):
+            guard summary != lastHealth else { return [] }
             var actions: [Action] = []
-            if summary != nil, !storageRetrying {
-                storageRetrying = true
-                actions.append(.startStorageRetry)
-            } else if summary == nil, storageRetrying {
-                storageRetrying = false
-                actions.append(.stopStorageRetry)
-            }
-            if summary != lastHealth {
-                lastHealth = summary
-                actions.append(.updateStatus)
-            }
-            return actions
+            if summary != nil, !storageRetrying { actions.append(.startStorageRetry) }
+            if summary == nil, storageRetrying { actions.append(.stopStorageRetry) }
+            lastHealth = summary
+            return actions + [.updateStatus]
         case .fatal(let message):
             phase = .stopping(fatal: message)
             return [.finish(fatal: message)]
@@ -179,14 +174,5 @@ package struct DaemonStateMachine: Sendable {
             return []
         }
         return [startIntake()]
-    }
-
-    /// Rounds for the couriers not polling already.
-    private func dueRounds(retrying: Bool = false) -> [Action] {
-        [.startDueRounds(retrying: retrying)]
-    }
-
-    private func timer() -> Action {
-        .armTimer
     }
 }

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
-import LacakSupport
 import LacakSpool
+import LacakSupport
 
 /// One Dispatch timer that fires at a wall-clock moment, re-armed for each next deadline.
 ///

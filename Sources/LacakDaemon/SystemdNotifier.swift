@@ -1,5 +1,4 @@
 import Foundation
-import LacakSupport
 
 /// Speaks systemd's notify protocol (`sd_notify`) without libsystemd: datagrams of
 /// `KEY=value` lines to the unix socket named in `$NOTIFY_SOCKET`.

@@ -1,6 +1,5 @@
 import LacakSupport
 
-
 /// The records of one intake file, good and bad, each with the line it starts on.
 package struct IntakeFile: Sendable {
     /// Records that passed validation.

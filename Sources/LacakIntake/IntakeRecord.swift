@@ -1,7 +1,6 @@
 package import LacakSupport
 package import LacakModel
 
-
 /// One order as dropped into `incoming/`, validated.
 ///
 /// Fields left out mean "unchanged" for an order lacak already knows, so a shop can send the

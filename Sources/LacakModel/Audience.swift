@@ -1,4 +1,3 @@
-import LacakSupport
 
 
 /// Who a notification is for.

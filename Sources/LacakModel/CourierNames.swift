@@ -1,4 +1,3 @@
-import LacakSupport
 
 
 /// Display names of courier codes, for notifications and snapshots ("J&T Express" for `jnt`).

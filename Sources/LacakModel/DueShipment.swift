@@ -1,4 +1,3 @@
-import LacakSupport
 
 
 /// A shipment due for polling.

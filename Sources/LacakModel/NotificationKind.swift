@@ -1,4 +1,3 @@
-import LacakSupport
 
 
 /// The kinds of "Store Update" notification lacak writes.

@@ -1,6 +1,5 @@
 package import LacakSupport
 
-
 /// One order and its shipment as stored in state.
 package struct Order: Sendable, Equatable {
     package var orderID: OrderID

@@ -1,6 +1,5 @@
 package import LacakSupport
 
-
 /// How long to wait before polling a shipment again, by its carrier status.
 ///
 /// Final statuses get one confirmation poll after `final_confirmation`, then polling stops.

@@ -1,6 +1,5 @@
 package import LacakSupport
 
-
 /// When to poll a shipment next: adaptive by status, backing off on errors, stopping when done.
 package struct PollSchedule: Sendable {
     package var intervals: PollIntervals

@@ -1,6 +1,5 @@
 package import LacakSupport
 
-
 /// One status change of an order, the unit notifications are made from.
 package struct StatusChange: Sendable, Equatable {
     package var orderID: OrderID

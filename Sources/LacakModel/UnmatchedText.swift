@@ -1,6 +1,5 @@
 package import LacakSupport
 
-
 /// An event text no status rule classified, as counted in state.
 package struct UnmatchedText: Sendable, Equatable {
     /// lacak's courier code (`jnt`), or the provider id when the courier is not known.

@@ -1,6 +1,4 @@
-import LacakSupport
 package import LacakConfig
-
 
 /// Decides which configured courier polls an order, from the courier the intake named.
 package struct CourierDirectory: Sendable {

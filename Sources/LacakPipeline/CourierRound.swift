@@ -41,14 +41,13 @@ struct CourierRound: Sendable {
         }
         let queue = WorkQueue(batches)
         let workers = min(adapter.settings.maxInFlight, batches.count)
-        let maxWait = maxAdmissionWait
         let byQueryCopy = byQuery
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
                 group.addTask {
                     while !stop.isRaised, let batch = queue.next() {
                         var outcome: BatchOutcome
-                        switch await gate.admit(maxWait: maxWait) {
+                        switch await gate.admit(maxWait: maxAdmissionWait) {
                         case .deferred(let seconds):
                             // With another provider free, try again at once (through it).
                             var results: [TrackingNumber: TrackingOutcome] = [:]

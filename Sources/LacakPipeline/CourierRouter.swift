@@ -1,5 +1,4 @@
 import LacakConfig
-import LacakSupport
 import LacakModel
 import LacakCouriers
 
@@ -15,7 +14,7 @@ struct CourierRouter: Sendable {
         var byCourier: [String: [DueShipment]] = [:]
         var unassigned: [DueShipment] = []
         for shipment in shipments {
-            if let courierID = courierID(for: shipment), adapters[courierID] != nil {
+            if let courierID = courierID(for: shipment) {
                 byCourier[courierID, default: []].append(shipment)
             } else {
                 unassigned.append(shipment)

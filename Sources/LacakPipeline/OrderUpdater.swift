@@ -6,7 +6,6 @@ package import LacakCouriers
 package import LacakSpool
 package import LacakIntake
 
-
 /// Applies `OrderRules` inside one state transaction: reads the order and what the rules need,
 /// asks the rules, and writes the order, its events, its status changes and their outbox
 /// entries.

@@ -1,7 +1,5 @@
-import LacakSupport
 package import LacakModel
 package import LacakConfig
-
 
 extension PollSchedule {
     /// The schedule of one courier: the daemon's intervals with the courier's overrides.

@@ -1,4 +1,3 @@
-import LacakSupport
 
 
 /// What one intake round did.

@@ -1,7 +1,5 @@
-import LacakSupport
 import LacakModel
 import LacakCouriers
-
 
 /// Collects tracking results from a courier's workers for the single task that commits them.
 ///

@@ -1,7 +1,6 @@
 package import LacakSupport
 package import Logging
 
-
 /// Whether lacak's two stores — the spool and the state database — could be written the last
 /// time it tried, and if not since when and why.
 ///

@@ -17,10 +17,12 @@ package final class TrackingPipeline: Sendable {
     package let store: StateStore
     package let layout: SpoolLayout
     let client: HTTPClient
-    let adapters: [String: any CourierAdapter]
-    let gates: [String: CourierGate]
-    /// Which configured courier polls each shipment, with fallback and reassignment.
+    /// Which configured courier polls each shipment, with fallback and reassignment; holds each
+    /// enabled courier's adapter and gate.
     let router: CourierRouter
+    /// Seconds beyond now past which a `next_check` is due at once (see `farAhead(of:)`);
+    /// fixed by the config, so worked out once.
+    let farAheadSeconds: Double
     let updater: OrderUpdater
     let scanner: IntakeScanner
     let publisher: SpoolPublisher
@@ -74,16 +76,15 @@ package final class TrackingPipeline: Sendable {
             } catch {
                 throw .adapter(courier: courier.id, error)
             }
-            if let previous, let old = previous.config.courier(id: courier.id), let gate = previous.gates[courier.id],
+            if let previous, let old = previous.config.courier(id: courier.id), let gate = previous.router.gates[courier.id],
                old.rateLimit == courier.rateLimit, old.burst == courier.burst {
                 gates[courier.id] = gate
             } else {
                 gates[courier.id] = CourierGate(courier: courier, daemon: config.daemon)
             }
         }
-        self.adapters = adapters
-        self.gates = gates
         updater = OrderUpdater(config: config)
+        farAheadSeconds = Self.farAheadSeconds(config.daemon, couriers: config.couriers)
         router = CourierRouter(directory: updater.directory, adapters: adapters, gates: gates)
         scanner = IntakeScanner(layout: layout, maxFileBytes: config.daemon.maxIntakeFileBytes.bytes)
         publisher = SpoolPublisher(layout: layout, store: store, zone: config.daemon.timeZone,
@@ -171,14 +172,17 @@ package final class TrackingPipeline: Sendable {
     /// confirmation or backoff (Retry-After is clamped to `retry_max`), with jitter, plus a
     /// margin. A shipment due later than this is due now (the clock was corrected backwards).
     func farAhead(of now: Timestamp) -> Timestamp {
-        let daemon = config.daemon
+        now.adding(seconds: farAheadSeconds)
+    }
+
+    private static func farAheadSeconds(_ daemon: DaemonSettings, couriers: [CourierSettings]) -> Double {
         var longest = max(daemon.maxBackoff.seconds * 1.1, daemon.pollIntervals.finalConfirmation.seconds)
-        for courier in config.couriers {
+        for courier in couriers {
             let intervals = daemon.pollIntervals.merging(courier.pollIntervals)
             longest = max(longest, intervals.finalConfirmation.seconds, intervals.byStatus.values.map(\.seconds).max() ?? 0)
         }
         longest = max(longest, daemon.pollIntervals.byStatus.values.map(\.seconds).max() ?? 0)
-        return now.adding(seconds: longest * (1 + daemon.jitter) + 3600)
+        return longest * (1 + daemon.jitter) + 3600
     }
 
     /// Polls these shipments: each courier's share goes through its own workers, paced by its
@@ -204,7 +208,7 @@ package final class TrackingPipeline: Sendable {
         let committer = Task { await resultCommitter.run(from: sink, stop: stop) }
         await withTaskGroup(of: Void.self) { group in
             for (courierID, list) in byCourier {
-                guard let adapter = adapters[courierID], let gate = gates[courierID] else { continue }
+                guard let adapter = router.adapters[courierID], let gate = router.gates[courierID] else { continue }
                 let round = CourierRound(courierID: courierID, adapter: adapter, gate: gate, client: client, router: router,
                                          maxAdmissionWait: maxAdmissionWait, retryLimit: config.daemon.maxBackoff.seconds, logger: logger)
                 group.addTask { await round.run(list, sink: sink, stop: stop) }

@@ -1,5 +1,4 @@
 package import Foundation
-import LacakSupport
 
 /// The file primitives behind every spool write: write to a temporary name, make it durable,
 /// rename into place, fsync the directory. A reader never sees a partial file.

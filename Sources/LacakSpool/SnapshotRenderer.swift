@@ -1,7 +1,6 @@
 package import LacakSupport
 package import LacakModel
 
-
 /// Renders `orders/<order_id>.json`: the current state of one order for other programs.
 package struct SnapshotRenderer: Sendable {
     package var zone: ZoneRules

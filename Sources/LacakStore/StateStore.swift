@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import LacakSupport
 
 /// The SQLite state under the state directory: orders, deduplicated events, poll schedule,
 /// status history and the notification outbox.

@@ -113,7 +113,6 @@ final class CurlMultiDriver: Sendable {
 
     // MARK: - Driver thread
 
-
     /// What libcurl's socket and timer callbacks tell the driver thread; touched only there.
     fileprivate final class SocketEvents {
         let epollFD: Int32

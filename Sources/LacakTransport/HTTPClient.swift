@@ -89,7 +89,6 @@ package final class HTTPClient: Sendable {
     }
 }
 
-
 /// The driver's id for a transfer, handed from the submitting task to its cancellation handler.
 private final class TransferID: Sendable {
     private let value = LockBox<UInt64?>(nil)

@@ -1,6 +1,5 @@
 package import LacakSupport
 
-
 /// One HTTP request with the limits that apply to it.
 package struct HTTPRequest: Sendable {
     package var method: String

@@ -2,13 +2,9 @@ import Foundation
 import Testing
 @testable import LacakSupport
 @testable import LacakModel
-@testable import LacakTransport
 @testable import LacakStore
 @testable import LacakConfig
-@testable import LacakCouriers
 @testable import LacakSpool
-@testable import LacakIntake
-@testable import LacakPipeline
 @testable import LacakDaemon
 
 /// Config mistakes get a clear message naming the file, never a hang or a Cocoa error code.

@@ -7,7 +7,6 @@ import Testing
 @testable import LacakConfig
 @testable import LacakCouriers
 @testable import LacakSpool
-@testable import LacakIntake
 @testable import LacakPipeline
 @testable import LacakDaemon
 

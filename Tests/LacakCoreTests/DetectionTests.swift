@@ -5,11 +5,8 @@ import Testing
 @testable import LacakTransport
 @testable import LacakStore
 @testable import LacakConfig
-@testable import LacakCouriers
 @testable import LacakSpool
-@testable import LacakIntake
 @testable import LacakPipeline
-@testable import LacakDaemon
 
 /// Tracking-number detection against the shared tracking_number_data corpus (loaded from
 /// ../shared at test time) and against lacak's own Indonesian rules.

@@ -7,8 +7,6 @@ import Testing
 @testable import LacakConfig
 @testable import LacakCouriers
 @testable import LacakSpool
-@testable import LacakIntake
-@testable import LacakPipeline
 @testable import LacakDaemon
 
 /// Intake written by someone who means harm, or by a broken program, run through

@@ -6,8 +6,6 @@ import Testing
 @testable import LacakStore
 @testable import LacakConfig
 @testable import LacakCouriers
-@testable import LacakSpool
-@testable import LacakIntake
 @testable import LacakPipeline
 @testable import LacakDaemon
 

@@ -1,14 +1,9 @@
 import Foundation
 import Testing
 @testable import LacakSupport
-@testable import LacakModel
-@testable import LacakTransport
 @testable import LacakStore
 @testable import LacakConfig
-@testable import LacakCouriers
 @testable import LacakSpool
-@testable import LacakIntake
-@testable import LacakPipeline
 @testable import LacakDaemon
 
 /// The spool or the state database cannot be written for a while (a full disk, a lost

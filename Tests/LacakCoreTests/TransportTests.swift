@@ -4,12 +4,8 @@ import Testing
 @testable import LacakSupport
 @testable import LacakModel
 @testable import LacakTransport
-@testable import LacakStore
 @testable import LacakConfig
 @testable import LacakCouriers
-@testable import LacakSpool
-@testable import LacakIntake
-@testable import LacakPipeline
 @testable import LacakDaemon
 
 @Suite struct TransportTests {

@@ -2,10 +2,8 @@ import Foundation
 import Testing
 @testable import LacakSupport
 @testable import LacakModel
-@testable import LacakTransport
 @testable import LacakStore
 @testable import LacakConfig
-@testable import LacakCouriers
 @testable import LacakSpool
 @testable import LacakIntake
 @testable import LacakPipeline

@@ -1,7 +1,6 @@
 package import LacakSupport
 package import LacakModel
 
-
 /// Everything `adapter = "json"` needs to talk to a courier API: the request to send, where the
 /// answers are in the response, and what the courier's words mean.
 package struct JSONDialectSettings: Sendable {

@@ -1,5 +1,4 @@
 import Foundation
-import LacakSupport
 
 /// Runs a plugin program once: arguments given as a list (never through a shell), input on
 /// stdin, output on stdout up to a cap, stderr kept for the log, killed at a deadline.

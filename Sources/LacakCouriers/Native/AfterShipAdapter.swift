@@ -3,7 +3,6 @@ import LacakModel
 package import LacakTransport
 package import LacakConfig
 
-
 /// AfterShip Tracking API (versioned, 2025-04): `GET /trackings?tracking_numbers=…`, header
 /// `as-api-key`.
 ///

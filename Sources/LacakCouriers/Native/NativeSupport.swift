@@ -3,7 +3,6 @@ import LacakModel
 import LacakTransport
 import LacakConfig
 
-
 /// What native adapters share: sending one JSON request and sorting the answer into
 /// "usable", "rate limited", "credentials refused" or another error.
 struct NativeExchange: Sendable {

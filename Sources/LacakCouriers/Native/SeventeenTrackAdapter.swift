@@ -3,7 +3,6 @@ import LacakModel
 package import LacakTransport
 package import LacakConfig
 
-
 /// 17TRACK API v2.2: `POST /track/v2.2/gettrackinfo` with up to 40 numbers, header `17token`.
 ///
 /// Native rather than declarative because 17TRACK answers a number it has not been told about

@@ -1,6 +1,5 @@
 import LacakSupport
 
-
 /// A check-digit algorithm from the tracking_number_data schema, with its parameters.
 ///
 /// The algorithms and their defaults follow the schema's documentation: `mod10`, `mod7`, `s10`,

@@ -1,5 +1,4 @@
 import Foundation
-import LacakSupport
 
 /// One line of a courier's status table: "an event with this code, or whose text matches this
 /// pattern, means this status".

@@ -1,4 +1,3 @@
-import LacakSupport
 
 
 /// Folds an event text no rule classified into the key it is counted under, so that one

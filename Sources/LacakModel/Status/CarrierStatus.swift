@@ -1,4 +1,3 @@
-import LacakSupport
 
 
 /// Where a shipment is, in one vocabulary shared by every courier.

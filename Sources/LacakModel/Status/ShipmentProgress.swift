@@ -1,6 +1,5 @@
 package import LacakSupport
 
-
 /// The carrier-side state of one shipment, as kept between polls.
 package struct CarrierState: Sendable, Equatable {
     package var status: CarrierStatus

@@ -1,6 +1,5 @@
 package import LacakSupport
 
-
 /// One scan or status message from a courier, normalised.
 package struct TrackingEvent: Sendable, Equatable {
     package var time: Timestamp

@@ -1,4 +1,3 @@
-import LacakSupport
 
 /// What a courier says about one shipment.
 package struct TrackingReport: Sendable, Equatable {

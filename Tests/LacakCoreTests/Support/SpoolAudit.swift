@@ -2,13 +2,10 @@ import Foundation
 import GRDB
 @testable import LacakSupport
 @testable import LacakModel
-@testable import LacakTransport
 @testable import LacakStore
 @testable import LacakConfig
-@testable import LacakCouriers
 @testable import LacakSpool
 @testable import LacakIntake
-@testable import LacakPipeline
 @testable import LacakDaemon
 
 /// Compares a spool with the state beside it: every status change has exactly the notification

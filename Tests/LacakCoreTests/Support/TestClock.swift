@@ -1,13 +1,5 @@
 @testable import LacakSupport
-@testable import LacakModel
-@testable import LacakTransport
-@testable import LacakStore
 @testable import LacakConfig
-@testable import LacakCouriers
-@testable import LacakSpool
-@testable import LacakIntake
-@testable import LacakPipeline
-@testable import LacakDaemon
 
 /// A clock a test moves by hand, for schedules measured in hours and days.
 final class TestClock: Sendable {
