@@ -44,11 +44,14 @@ import Testing
         return try AdapterFactory.make(config.couriers[0], daemon: config.daemon)
     }
 
-    /// One lookup of JX30001 with the sim set to `fault` for every request.
-    func lookup(under fault: String) async throws -> (TrackingOutcome?, BatchOutcome) {
+    /// One lookup of JX30001 with the sim set to `fault` for every request, and how long the
+    /// lookup itself took (setting the fault and building the adapter are not counted).
+    func lookup(under fault: String) async throws -> (TrackingOutcome?, BatchOutcome, elapsed: Duration) {
         _ = try BlockingHTTP.put(port: sim.port, path: "/_sim/faults?set=" + fault)
-        let outcome = try await adapter(endpoint: sim.baseURL).track([TrackingQuery(trackingNumber: "JX30001", courierCode: "jne")], using: client)
-        return (outcome.results["JX30001"], outcome)
+        let adapter = try adapter(endpoint: sim.baseURL)
+        let started = ContinuousClock.now
+        let outcome = await adapter.track([TrackingQuery(trackingNumber: "JX30001", courierCode: "jne")], using: client)
+        return (outcome.results["JX30001"], outcome, ContinuousClock.now - started)
     }
 
     @Test(arguments: [
@@ -64,11 +67,10 @@ import Testing
     ])
     func brokenAnswersFailTheLookupCleanly(fault: String, what: String) async throws {
         defer { client.shutdown() }
-        let started = ContinuousClock.now
-        let (result, _) = try await lookup(under: fault)
+        let (result, _, elapsed) = try await lookup(under: fault)
         // The transfer timeouts are 2 s; the bound leaves room for a machine loaded by sanitizers
         // and the rest of the suite (8 s was seen under AddressSanitizer), and still catches a hang.
-        #expect(ContinuousClock.now - started < .seconds(15), "\(what): bounded by the timeouts")
+        #expect(elapsed < .seconds(15), "\(what): bounded by the timeouts")
         guard case .failed(let error) = result else {
             Issue.record("\(what): expected a failure, got \(String(describing: result))")
             return
@@ -85,10 +87,10 @@ import Testing
 
     @Test func rateLimitsAreObeyedInBothRetryAfterForms() async throws {
         defer { client.shutdown() }
-        let (seconds, secondsOutcome) = try await lookup(under: "ratelimit:7")
+        let (seconds, secondsOutcome, _) = try await lookup(under: "ratelimit:7")
         #expect(seconds?.error == .rateLimited(retryAfter: 7))
         #expect(secondsOutcome.retryAfter == 7)
-        let (dated, datedOutcome) = try await lookup(under: "ratelimit-date:30")
+        let (dated, datedOutcome, _) = try await lookup(under: "ratelimit-date:30")
         guard case .failed(.rateLimited(let wait)) = dated, let wait else {
             Issue.record("an HTTP-date Retry-After was not understood: \(String(describing: dated))")
             return
@@ -100,7 +102,7 @@ import Testing
 
     @Test func randomLatencyOnlySlowsAnswersDown() async throws {
         defer { client.shutdown() }
-        let (result, _) = try await lookup(under: "latency:0.05-0.3")
+        let (result, _, _) = try await lookup(under: "latency:0.05-0.3")
         guard case .found(let report) = result else {
             Issue.record("expected a found shipment, got \(String(describing: result))")
             return
