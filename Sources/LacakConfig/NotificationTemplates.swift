@@ -116,6 +116,10 @@ enum BuiltInTemplates {
             return NotificationText(title: "Store Update: Order Delivered",
                                     buyer: "Your order {order_id} was delivered on {time}.",
                                     seller: "Order {order_id} was delivered to the buyer on {time}.")
+        case .packageDelivered:
+            return NotificationText(title: "Store Update: Package Delivered",
+                                    buyer: "One package of your order {order_id} ({courier} {tracking_number}) was delivered on {time}; the rest of the order is still on its way.",
+                                    seller: "Package {tracking_number} of order {order_id} was delivered on {time}; other packages of the order are still on their way.")
         case .deliveryCorrected:
             return NotificationText(title: "Store Update: Delivery Status Corrected",
                                     buyer: "Sorry: your order {order_id} has not been delivered yet, as we said earlier. {courier}'s latest update: {event}. We will tell you when it arrives.",
@@ -177,6 +181,10 @@ enum BuiltInTemplates {
             return NotificationText(title: "Store Update: Pesanan Diterima",
                                     buyer: "Pesanan {order_id} kamu telah diterima pada {time}.",
                                     seller: "Pesanan {order_id} telah diterima pembeli pada {time}.")
+        case .packageDelivered:
+            return NotificationText(title: "Store Update: Paket Diterima",
+                                    buyer: "Satu paket dari pesanan {order_id} kamu ({courier} {tracking_number}) telah diterima pada {time}; paket lainnya masih dalam perjalanan.",
+                                    seller: "Paket {tracking_number} dari pesanan {order_id} telah diterima pada {time}; paket lain dari pesanan ini masih dalam perjalanan.")
         case .deliveryCorrected:
             return NotificationText(title: "Store Update: Koreksi Status Pengiriman",
                                     buyer: "Mohon maaf: pesanan {order_id} kamu ternyata belum diterima seperti yang kami kabarkan sebelumnya. Pembaruan terakhir dari {courier}: {event}. Kami akan mengabari saat pesanan tiba.",

@@ -11,16 +11,25 @@ package struct IntakeRecord: Sendable, Equatable {
     /// The courier code or courier id, lowercase.
     package var courier: String?
     package var shopStatus: ShopStatus?
+    /// Packages named one by one (`packages`), for an order shipped in several.
+    package var packages: [OrderRules.Package] = []
     /// The `meta` object, as compact JSON text, copied into the order snapshot.
     package var meta: String?
 
-    package init(orderID: OrderID, trackingNumber: TrackingNumber? = nil, courier: String? = nil, shopStatus: ShopStatus? = nil, meta: String? = nil) {
+    package init(orderID: OrderID, trackingNumber: TrackingNumber? = nil, courier: String? = nil, shopStatus: ShopStatus? = nil,
+                 packages: [OrderRules.Package] = [], meta: String? = nil) {
         self.orderID = orderID
         self.trackingNumber = trackingNumber
         self.courier = courier
         self.shopStatus = shopStatus
+        self.packages = packages
         self.meta = meta
     }
+
+    /// Most packages one record may name.
+    package static let maxPackages = 100
+    /// Longest package id accepted.
+    package static let maxPackageIDLength = 64
 
     /// Largest `meta` object accepted, as compact JSON.
     package static let maxMetaBytes = 8 * 1024
@@ -35,25 +44,13 @@ package struct IntakeRecord: Sendable, Equatable {
         if let problem = Identifiers.orderIDProblem(orderID) { throw IntakeRecordError(problem) }
         self.orderID = OrderID(trusted: orderID)
 
-        if let value = object["tracking_number"], value != .null {
-            guard let text = Self.text(value) else { throw IntakeRecordError("tracking_number must be a string") }
-            if text.trimmingWhitespace().isEmpty {
-                trackingNumber = nil
-            } else {
-                switch Identifiers.normalizeTrackingNumber(text) {
-                case .success(let normalized): trackingNumber = TrackingNumber(trusted: normalized)
-                case .failure(let error): throw IntakeRecordError(error.message)
-                }
+        trackingNumber = try Self.trackingNumber(object["tracking_number"], field: "tracking_number")
+        courier = try Self.courier(object["courier"], field: "courier")
+        if let value = object["packages"], value != .null {
+            guard trackingNumber == nil else {
+                throw IntakeRecordError("give either tracking_number or packages, not both (a one-package order may use either)")
             }
-        }
-        if let value = object["courier"], value != .null {
-            guard let text = value.stringValue?.trimmingWhitespace().lowercased() else { throw IntakeRecordError("courier must be a string") }
-            if !text.isEmpty {
-                guard Identifiers.isValidCourierCode(text) else {
-                    throw IntakeRecordError("courier '\(Self.printable(text))' is not a courier code (lowercase letters, digits, '-', '_')")
-                }
-                courier = text
-            }
+            packages = try Self.packages(value)
         }
         if let value = object["status"], value != .null {
             guard let text = Self.text(value), let status = ShopStatus(intake: text) else {
@@ -67,6 +64,58 @@ package struct IntakeRecord: Sendable, Equatable {
             guard compact.count <= Self.maxMetaBytes else { throw IntakeRecordError("meta is larger than \(Self.maxMetaBytes) bytes") }
             meta = String(decoding: compact, as: UTF8.self)
         }
+    }
+
+    private static func trackingNumber(_ value: JSONValue?, field: String) throws(IntakeRecordError) -> TrackingNumber? {
+        guard let value, value != .null else { return nil }
+        guard let text = Self.text(value) else { throw IntakeRecordError("\(field) must be a string") }
+        if text.trimmingWhitespace().isEmpty { return nil }
+        switch Identifiers.normalizeTrackingNumber(text) {
+        case .success(let normalized): return TrackingNumber(trusted: normalized)
+        case .failure(let error): throw IntakeRecordError(field == "tracking_number" ? error.message : "\(field): \(error.message)")
+        }
+    }
+
+    private static func courier(_ value: JSONValue?, field: String) throws(IntakeRecordError) -> String? {
+        guard let value, value != .null else { return nil }
+        guard let text = value.stringValue?.trimmingWhitespace().lowercased() else { throw IntakeRecordError("\(field) must be a string") }
+        if text.isEmpty { return nil }
+        guard Identifiers.isValidCourierCode(text) else {
+            throw IntakeRecordError("\(field) '\(Self.printable(text))' is not a courier code (lowercase letters, digits, '-', '_')")
+        }
+        return text
+    }
+
+    /// `packages: [{tracking_number, courier, package_id}]`: each needs its tracking number;
+    /// a tracking number or package id named twice is refused, since which one holds is unclear.
+    private static func packages(_ value: JSONValue) throws(IntakeRecordError) -> [OrderRules.Package] {
+        guard case .array(let items) = value else { throw IntakeRecordError("packages must be an array of objects") }
+        guard items.count <= maxPackages else { throw IntakeRecordError("packages has \(items.count) entries; at most \(maxPackages) are accepted") }
+        var packages: [OrderRules.Package] = []
+        for (index, item) in items.enumerated() {
+            let field = "packages[\(index)]"
+            guard case .object(let entry) = item else { throw IntakeRecordError("\(field) must be an object, found \(item.kindName)") }
+            guard let number = try trackingNumber(entry["tracking_number"], field: field + ".tracking_number") else {
+                throw IntakeRecordError("\(field).tracking_number is missing (a package is tracked once it has one)")
+            }
+            var packageID: String?
+            if let value = entry["package_id"], value != .null {
+                guard let text = Self.text(value)?.trimmingWhitespace(), !text.isEmpty else { throw IntakeRecordError("\(field).package_id must be a non-empty string") }
+                guard text.count <= maxPackageIDLength, text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 }) else {
+                    throw IntakeRecordError("\(field).package_id '\(printable(text))' must be at most \(maxPackageIDLength) printable ASCII characters without spaces")
+                }
+                packageID = text
+            }
+            let package = OrderRules.Package(trackingNumber: number, courier: try courier(entry["courier"], field: field + ".courier"), packageID: packageID)
+            if packages.contains(where: { $0.trackingNumber == number }) {
+                throw IntakeRecordError("\(field).tracking_number \(number) is named twice")
+            }
+            if let packageID, packages.contains(where: { $0.packageID == packageID }) {
+                throw IntakeRecordError("\(field).package_id \(packageID) is named twice")
+            }
+            packages.append(package)
+        }
+        return packages
     }
 
     private static func text(_ value: JSONValue) -> String? {

@@ -9,6 +9,8 @@ package enum NotificationKind: String, Sendable, CaseIterable, Codable {
     case readyForPickup = "ready_for_pickup"
     case shipmentProblem = "shipment_problem"
     case orderDelivered = "order_delivered"
+    /// One package of an order of several was delivered; others are still on their way.
+    case packageDelivered = "package_delivered"
     /// "Order Delivered" was said, and a newer courier event shows the parcel still on its way:
     /// lacak takes it back rather than staying silently wrong.
     case deliveryCorrected = "delivery_corrected"
@@ -44,6 +46,8 @@ package enum NotificationKind: String, Sendable, CaseIterable, Codable {
         }
         if new.carrier != old.carrier {
             switch new.carrier {
+            // The order is not Received yet (checked above): other packages are still coming.
+            case .delivered: return .packageDelivered
             case .expired: return .trackingStalled
             case .outForDelivery: return .outForDelivery
             case .failedAttempt: return .deliveryFailed

@@ -1,34 +1,19 @@
 package import LacakSupport
 
-/// One order and its shipment as stored in state.
+/// One order as stored in state: what the shop says about it, and its packages.
 package struct Order: Sendable, Equatable {
     package var orderID: OrderID
     package var shopStatus: ShopStatus
-    /// The courier as the intake named it (a code such as `jne`, or a courier id).
+    /// The courier the shop named for the order as a whole: packages added without naming one
+    /// are carried by it (a shop often names the courier before any tracking number exists).
     package var courierCode: String?
-    /// The configured courier that polls it, once resolved.
-    package var courierID: String?
-    /// Couriers the tracking number fits when detection could not choose; the order waits for
-    /// a record that names one.
-    package var courierCandidates: [String]?
-    package var trackingNumber: TrackingNumber?
-    package var service: String?
-    package var carrier: CarrierState
+    /// The order's packages, in the order they were added.
+    package var shipments: [Shipment]
     package var view: OrderView
     /// Extra fields from intake, kept as JSON text and copied into the snapshot.
     package var meta: String?
     package var createdAt: Timestamp
     package var updatedAt: Timestamp
-    /// When an event not seen before last arrived.
-    package var lastEventAt: Timestamp?
-    package var lastChecked: Timestamp?
-    /// When the shipment is due for its next poll; nil when polling has stopped.
-    package var nextCheck: Timestamp?
-    /// Confirmation polls done since the shipment reached a final status.
-    package var confirmations: Int
-    /// Polls that failed in a row.
-    package var failures: Int
-    package var lastError: String?
     /// When the seller view became Ready to Ship (cleared when it leaves it).
     package var readySince: Timestamp?
     /// When to tell the seller the order is late to ship; nil when no alert is pending.
@@ -36,42 +21,50 @@ package struct Order: Sendable, Equatable {
     /// Bumped on every change; the snapshot file is current when `writtenVersion` matches.
     package var version: Int64
     package var writtenVersion: Int64
-    /// The aggregator's shipment-level status says "still moving" while the events say
-    /// delivered: delivered is shown but not final, and polling goes on.
-    package var disputed: Bool
-    /// How many of the shipment's oldest events were not kept (`max_events`).
-    package var eventsDropped: Int
 
-    package init(orderID: OrderID, shopStatus: ShopStatus, courierCode: String? = nil, courierID: String? = nil,
-                trackingNumber: TrackingNumber? = nil, now: Timestamp) {
+    package init(orderID: OrderID, shopStatus: ShopStatus, courierCode: String? = nil, shipments: [Shipment] = [], now: Timestamp) {
         self.orderID = orderID
         self.shopStatus = shopStatus
         self.courierCode = courierCode
-        self.courierID = courierID
-        self.courierCandidates = nil
-        self.trackingNumber = trackingNumber
-        self.service = nil
-        self.carrier = CarrierState()
-        self.view = OrderView.derive(shop: shopStatus, carrier: .pending, hasTracking: trackingNumber != nil)
+        self.shipments = shipments
+        self.view = OrderView.derive(shop: shopStatus, shipments: shipments)
         self.meta = nil
         self.createdAt = now
         self.updatedAt = now
-        self.lastEventAt = nil
-        self.lastChecked = nil
-        self.nextCheck = nil
-        self.confirmations = 0
-        self.failures = 0
-        self.lastError = nil
         self.readySince = nil
         self.dispatchAlertAt = nil
         self.version = 1
         self.writtenVersion = 0
-        self.disputed = false
-        self.eventsDropped = 0
     }
 
-    /// Whether polling can still change anything for this order.
+    /// The package of a one-package order; nil when it has none or several.
+    package var soleShipment: Shipment? {
+        shipments.count == 1 ? shipments[0] : nil
+    }
+
+    /// The package with this tracking number.
+    package func shipment(_ number: TrackingNumber) -> Shipment? {
+        shipments.first { $0.trackingNumber == number }
+    }
+
+    /// The one carrier status of the order: its package's, or of several, that of the
+    /// package furthest behind that is not cancelled (`pending` before any package).
+    package var carrierStatus: CarrierStatus {
+        if let sole = soleShipment { return sole.carrier.status }
+        let live = shipments.filter { $0.carrier.status != .cancelled }
+        if live.isEmpty { return shipments.isEmpty ? .pending : .cancelled }
+        return live.min { $0.progressRank < $1.progressRank }!.carrier.status
+    }
+
+    /// Whether polling can still change anything for some package of this order.
     package var isTrackable: Bool {
-        trackingNumber != nil && shopStatus != .cancelled && courierCandidates == nil
+        shipments.contains { $0.isTrackable(shopStatus: shopStatus) }
+    }
+
+    /// The order as it was without its packages: what the `orders` row itself holds.
+    package var withoutShipments: Order {
+        var copy = self
+        copy.shipments = []
+        return copy
     }
 }

@@ -28,18 +28,40 @@ package struct OrderRules: Sendable {
     package struct ShopUpdate: Sendable, Equatable {
         package var orderID: OrderID
         package var shopStatus: ShopStatus?
-        /// The courier code or courier id the shop named, lowercase.
+        /// The courier code or courier id the shop named for the order, lowercase.
         package var courier: String?
+        /// The tracking number of the order's only package (intake's top-level field): on an
+        /// order with one package, a different number replaces it.
         package var trackingNumber: TrackingNumber?
+        /// Packages named one by one; a package not listed stays as it is.
+        package var packages: [Package]
         /// Extra fields, as compact JSON text.
         package var meta: String?
 
-        package init(orderID: OrderID, shopStatus: ShopStatus? = nil, courier: String? = nil, trackingNumber: TrackingNumber? = nil, meta: String? = nil) {
+        package init(orderID: OrderID, shopStatus: ShopStatus? = nil, courier: String? = nil, trackingNumber: TrackingNumber? = nil,
+                     packages: [Package] = [], meta: String? = nil) {
             self.orderID = orderID
             self.shopStatus = shopStatus
             self.courier = courier
             self.trackingNumber = trackingNumber
+            self.packages = packages
             self.meta = meta
+        }
+    }
+
+    /// One package as the shop names it.
+    package struct Package: Sendable, Equatable {
+        package var trackingNumber: TrackingNumber
+        /// Lowercase courier code or courier id; nil: the order's courier, or detected.
+        package var courier: String?
+        /// The shop's package id: a package it names again with another tracking number was
+        /// relabelled.
+        package var packageID: String?
+
+        package init(trackingNumber: TrackingNumber, courier: String? = nil, packageID: String? = nil) {
+            self.trackingNumber = trackingNumber
+            self.courier = courier
+            self.packageID = packageID
         }
     }
 
@@ -66,6 +88,8 @@ package struct OrderRules: Sendable {
     }
 
     /// What a rule decided: the order to store and what goes with it.
+    ///
+    /// The store saves `order` as a whole: a package no longer in it is deleted with its events.
     package struct Update: Sendable {
         package var order: Order
         /// The order is new.
@@ -74,8 +98,8 @@ package struct OrderRules: Sendable {
         package var changed = false
         /// The snapshot file must be written again (a poll that found nothing new does not).
         package var rewriteSnapshot = true
-        /// A new tracking number replaced the old: the old shipment's events go.
-        package var forgetEvents = false
+        /// The package a poll was about, whose events `newEvents` and `keepNewest` concern.
+        package var shipment: TrackingNumber?
         /// Events not seen before, to store.
         package var newEvents: [TrackingEvent] = []
         /// Keep only this many of the newest events (after storing `newEvents`).
@@ -96,70 +120,124 @@ package struct OrderRules: Sendable {
 
     /// Creates the order `update` names, or applies it to `existing`; nil when nothing changes.
     package func apply(_ update: ShopUpdate, to existing: Order?, placement: CourierPlacement, now: Timestamp) -> Update? {
-        guard let existing else { return create(update, placement: placement, now: now) }
-        var order = existing
-        var result = Update(order: order)
-        let old = (carrier: order.carrier.status, view: order.view)
+        let created = existing == nil
+        let before = existing ?? Order(orderID: update.orderID, shopStatus: update.shopStatus ?? .awaitingShipment, now: now)
+        var order = before
+        let old = (carrier: order.carrierStatus, view: order.view)
         if let status = update.shopStatus { order.shopStatus = status }
         if let meta = update.meta { order.meta = meta }
-        if let courier = update.courier, courier != order.courierCode || order.courierCandidates != nil {
-            order.courierCode = courier
-            order.courierCandidates = nil
-            order.courierID = placement.resolve(courier)
+        if let courier = update.courier { order.courierCode = courier }
+        var touched: [TrackingNumber] = []
+        if let number = update.trackingNumber {
+            touched.append(place(Package(trackingNumber: number, courier: update.courier), sole: true, in: &order, placement: placement, now: now))
+        } else if let courier = update.courier, update.packages.isEmpty {
+            nameCourier(courier, in: &order, placement: placement)
         }
-        if let number = update.trackingNumber, number != order.trackingNumber {
-            // A courier named earlier stays; only an order that never had one is detected.
-            if update.courier == nil, order.courierCode == nil {
-                (order.courierCode, order.courierCandidates) = placement.detect(number)
-                order.courierID = placement.resolve(order.courierCode)
-            }
-            // A new tracking number is a new shipment: its history starts again.
-            result.forgetEvents = order.trackingNumber != nil
-            order.trackingNumber = number
-            order.carrier = CarrierState()
-            order.service = nil
-            order.failures = 0
-            order.lastError = nil
-            order.confirmations = 0
-            order.lastEventAt = now
-            if order.courierID == nil { order.courierID = placement.resolve(order.courierCode) }
+        for package in update.packages {
+            var package = package
+            if package.courier == nil { package.courier = update.courier }
+            touched.append(place(package, sole: false, in: &order, placement: placement, now: now))
         }
-        order.view = OrderView.derive(shop: order.shopStatus, carrier: order.carrier.status, hasTracking: order.trackingNumber != nil)
-        if !order.isTrackable {
-            order.nextCheck = nil
-        } else if order.trackingNumber != existing.trackingNumber || (existing.nextCheck == nil && !order.carrier.status.isFinal && order.carrier.status != .expired) {
-            order.nextCheck = now
-        }
+        schedule(&order, before: before, created: created, now: now)
+        order.view = OrderView.derive(shop: order.shopStatus, shipments: order.shipments)
         watchDispatch(&order, now: now)
-        guard order != existing else { return nil }
+        if !created, order == before { return nil }
         order.updatedAt = now
-        result.order = order
+        var result = Update(order: order)
+        result.created = created
         result.changed = true
-        if order.view != old.view || order.carrier.status != old.carrier {
-            result.changes.append(change(of: order, from: old, event: nil, now: now))
+        let named = Set(touched).count == 1 ? touched.first : order.soleShipment?.trackingNumber
+        if created {
+            result.changes.append(change(of: order, package: named, from: nil, event: nil, now: now))
+        } else if order.view != old.view || order.carrierStatus != old.carrier {
+            result.changes.append(change(of: order, package: named, from: old, event: nil, now: now))
         }
-        if order.courierCandidates != nil, order.courierCandidates != existing.courierCandidates || order.trackingNumber != existing.trackingNumber {
-            result.changes.append(alert(.courierNeeded, order: order, now: now))
+        for shipment in order.shipments where shipment.courierCandidates != nil {
+            let earlier = before.shipment(shipment.trackingNumber)
+            if created || earlier == nil || earlier?.courierCandidates != shipment.courierCandidates {
+                result.changes.append(alert(.courierNeeded, order: order, package: shipment.trackingNumber, now: now))
+            }
         }
         return result
     }
 
-    private func create(_ update: ShopUpdate, placement: CourierPlacement, now: Timestamp) -> Update {
-        var order = Order(orderID: update.orderID, shopStatus: update.shopStatus ?? .awaitingShipment,
-                          courierCode: update.courier, trackingNumber: update.trackingNumber, now: now)
-        if update.courier == nil, let number = update.trackingNumber {
-            (order.courierCode, order.courierCandidates) = placement.detect(number)
+    /// Adds `package` to the order or updates the package it names; returns its tracking number.
+    ///
+    /// A package is found by the shop's package id, then by tracking number; the order's only
+    /// package is relabelled by intake's top-level tracking number (`sole`). A new tracking
+    /// number is a new shipment: its history starts again.
+    private func place(_ package: Package, sole: Bool, in order: inout Order, placement: CourierPlacement, now: Timestamp) -> TrackingNumber {
+        let number = package.trackingNumber
+        let index = package.packageID.flatMap { id in order.shipments.firstIndex { $0.packageID == id } }
+            ?? order.shipments.firstIndex { $0.trackingNumber == number }
+            ?? (sole && order.shipments.count == 1 ? 0 : nil)
+        guard let index else {
+            order.shipments.append(newShipment(package, courier: package.courier ?? order.courierCode, placement: placement, now: now))
+            return number
         }
-        order.courierID = placement.resolve(order.courierCode)
-        order.meta = update.meta
-        order.nextCheck = order.isTrackable ? now : nil
-        order.lastEventAt = order.trackingNumber != nil ? now : nil
-        watchDispatch(&order, now: now)
-        var result = Update(order: order)
-        result.created = true
-        result.changes.append(change(of: order, from: nil, event: nil, now: now))
-        if order.courierCandidates != nil { result.changes.append(alert(.courierNeeded, order: order, now: now)) }
-        return result
+        var shipment = order.shipments[index]
+        if shipment.trackingNumber != number {
+            // Another package of the order already has the new number: the shop merged two
+            // labels into one; the one named keeps its history, the other goes.
+            if let other = order.shipments.firstIndex(where: { $0.trackingNumber == number }) {
+                order.shipments.remove(at: index)
+                return placeExisting(package, at: other > index ? other - 1 : other, in: &order, placement: placement)
+            }
+            // A courier named earlier stays; only a package that never had one is detected.
+            shipment = newShipment(package, courier: package.courier ?? shipment.courierCode, placement: placement, now: now)
+            shipment.packageID = package.packageID ?? order.shipments[index].packageID
+            order.shipments[index] = shipment
+            return number
+        }
+        return placeExisting(package, at: index, in: &order, placement: placement)
+    }
+
+    private func placeExisting(_ package: Package, at index: Int, in order: inout Order, placement: CourierPlacement) -> TrackingNumber {
+        var shipment = order.shipments[index]
+        if let courier = package.courier, courier != shipment.courierCode || shipment.courierCandidates != nil {
+            shipment.courierCode = courier
+            shipment.courierCandidates = nil
+            shipment.courierID = placement.resolve(courier)
+        }
+        if let id = package.packageID { shipment.packageID = id }
+        order.shipments[index] = shipment
+        return shipment.trackingNumber
+    }
+
+    private func newShipment(_ package: Package, courier: String?, placement: CourierPlacement, now: Timestamp) -> Shipment {
+        var shipment = Shipment(trackingNumber: package.trackingNumber, packageID: package.packageID, courierCode: courier, now: now)
+        if courier == nil { (shipment.courierCode, shipment.courierCandidates) = placement.detect(package.trackingNumber) }
+        shipment.courierID = placement.resolve(shipment.courierCode)
+        return shipment
+    }
+
+    /// A record naming only a courier: the one package, or those waiting for a courier, get it.
+    private func nameCourier(_ courier: String, in order: inout Order, placement: CourierPlacement) {
+        for index in order.shipments.indices {
+            let shipment = order.shipments[index]
+            guard order.shipments.count == 1 || shipment.courierCandidates != nil else { continue }
+            if courier != shipment.courierCode || shipment.courierCandidates != nil {
+                order.shipments[index].courierCode = courier
+                order.shipments[index].courierCandidates = nil
+                order.shipments[index].courierID = placement.resolve(courier)
+            }
+        }
+    }
+
+    /// Polls a package from now when it is new, became trackable again, or its courier was
+    /// just named; stops polling packages that cannot change.
+    private func schedule(_ order: inout Order, before: Order, created: Bool, now: Timestamp) {
+        let shopStatus = order.shopStatus
+        for index in order.shipments.indices {
+            var shipment = order.shipments[index]
+            let earlier = created ? nil : before.shipment(shipment.trackingNumber)
+            if !shipment.isTrackable(shopStatus: shopStatus) {
+                shipment.nextCheck = nil
+            } else if earlier == nil || (earlier?.nextCheck == nil && !shipment.carrier.status.isFinal && shipment.carrier.status != .expired) {
+                shipment.nextCheck = now
+            }
+            order.shipments[index] = shipment
+        }
     }
 }
 
@@ -176,18 +254,19 @@ extension OrderRules {
         var result = Update(order: order)
         if order.view.seller == .readyToShip {
             result.changed = true
-            result.changes.append(alert(.lateDispatch, order: order, now: now))
+            result.changes.append(alert(.lateDispatch, order: order, package: nil, now: now))
         }
         return result
     }
 
-    /// A shipment that could not be polled (no courier serves it), backed off.
-    package func postpone(_ order: Order, reason: String, now: Timestamp, random: Double) -> Order {
+    /// A package that could not be polled (no courier serves it), backed off.
+    package func postpone(_ number: TrackingNumber, of order: Order, reason: String, now: Timestamp, random: Double) -> Order {
         var order = order
-        order.lastError = reason
-        order.failures += 1
+        guard let index = order.shipments.firstIndex(where: { $0.trackingNumber == number }) else { return order }
+        order.shipments[index].lastError = reason
+        order.shipments[index].failures += 1
+        order.shipments[index].nextCheck = defaultSchedule.nextAfterFailure(failures: order.shipments[index].failures, retryAfter: nil, now: now, random: random)
         order.updatedAt = now
-        order.nextCheck = defaultSchedule.nextAfterFailure(failures: order.failures, retryAfter: nil, now: now, random: random)
         return order
     }
 
@@ -204,31 +283,34 @@ extension OrderRules {
         }
     }
 
-    /// Gives up on a shipment that has shown nothing new for `stall_after`.
-    func expireIfStalled(_ order: inout Order, now: Timestamp) {
-        guard !order.carrier.status.isFinal, order.carrier.status != .expired, isStalled(order, now: now) else { return }
-        order.carrier = CarrierState(status: .expired, reason: .stalled, statusTime: now)
+    /// Gives up on a package that has shown nothing new for `stall_after`.
+    func expireIfStalled(_ shipment: inout Shipment, now: Timestamp) {
+        guard !shipment.carrier.status.isFinal, shipment.carrier.status != .expired, isStalled(shipment, now: now) else { return }
+        shipment.carrier = CarrierState(status: .expired, reason: .stalled, statusTime: now)
     }
 
-    /// Whether nothing new has been seen of the shipment for `stall_after`.
-    func isStalled(_ order: Order, now: Timestamp) -> Bool {
-        let since = order.lastEventAt ?? order.createdAt
+    /// Whether nothing new has been seen of the package for `stall_after`.
+    func isStalled(_ shipment: Shipment, now: Timestamp) -> Bool {
+        let since = shipment.lastEventAt ?? shipment.addedAt
         return Double(now.milliseconds - since.milliseconds) / 1000 > stallAfter
     }
 
     /// The status change from `old` to the order's status now, with the notification it makes.
-    func change(of order: Order, from old: (carrier: CarrierStatus, view: OrderView)?, event: TrackingEvent?, now: Timestamp) -> StatusChange {
-        let new = (carrier: order.carrier.status, view: order.view)
+    /// The carrier status is `package`'s when the change names one.
+    func change(of order: Order, package: TrackingNumber?, from old: (carrier: CarrierStatus, view: OrderView)?, event: TrackingEvent?, now: Timestamp,
+                carrier: CarrierStatus? = nil) -> StatusChange {
+        let new = (carrier: carrier ?? order.carrierStatus, view: order.view)
         var kind = NotificationKind.forChange(from: old, to: new)
         // Only a courier's newer scan takes a delivery back; a new tracking number or a shop
         // status from intake starts a new story, told by its own notifications.
         if kind == .deliveryCorrected, event == nil { kind = nil }
-        return StatusChange(orderID: order.orderID, at: now, old: old, new: new, kind: kind, event: event)
+        return StatusChange(orderID: order.orderID, trackingNumber: package, at: now, old: old, new: new, kind: kind, event: event)
     }
 
-    /// An alert about an order, its status unchanged.
-    func alert(_ kind: NotificationKind, order: Order, now: Timestamp) -> StatusChange {
-        let state = (carrier: order.carrier.status, view: order.view)
-        return StatusChange(orderID: order.orderID, at: now, old: state, new: state, kind: kind, event: nil)
+    /// An alert about an order (about one of its packages, when named), its status unchanged.
+    func alert(_ kind: NotificationKind, order: Order, package: TrackingNumber?, now: Timestamp) -> StatusChange {
+        let carrier = package.flatMap { order.shipment($0)?.carrier.status } ?? order.carrierStatus
+        let state = (carrier: carrier, view: order.view)
+        return StatusChange(orderID: order.orderID, trackingNumber: package, at: now, old: state, new: state, kind: kind, event: nil)
     }
 }

@@ -67,14 +67,14 @@ package struct OrderUpdater: Sendable {
         }
     }
 
-    /// lacak's code of the courier carrying an order's parcel, whose vocabulary reads its
-    /// events: what unmatched texts are counted under.
-    func vocabulary(of order: Order) -> String {
-        if let id = order.courierID, let courier = directory.couriers.first(where: { $0.id == id }),
-           let code = courier.vocabularyCode(forIntakeCode: order.courierCode) {
+    /// lacak's code of the courier carrying a package, whose vocabulary reads its events: what
+    /// unmatched texts are counted under.
+    func vocabulary(of shipment: Shipment) -> String {
+        if let id = shipment.courierID, let courier = directory.couriers.first(where: { $0.id == id }),
+           let code = courier.vocabularyCode(forIntakeCode: shipment.courierCode) {
             return code
         }
-        return order.courierCode ?? order.courierID ?? "unknown"
+        return shipment.courierCode ?? shipment.courierID ?? "unknown"
     }
 
     // MARK: Intake
@@ -87,15 +87,10 @@ package struct OrderUpdater: Sendable {
     /// Creates or updates the order named by `record`.
     package func apply(_ record: IntakeRecord, in transaction: StateTransaction, now: Timestamp) throws -> Effect {
         let shop = OrderRules.ShopUpdate(orderID: record.orderID, shopStatus: record.shopStatus, courier: record.courier,
-                                         trackingNumber: record.trackingNumber, meta: record.meta)
+                                         trackingNumber: record.trackingNumber, packages: record.packages, meta: record.meta)
         let existing = try transaction.order(record.orderID)
         guard let update = rules.apply(shop, to: existing, placement: placement, now: now) else { return Effect() }
-        if update.forgetEvents { try transaction.deleteEvents(update.order.orderID) }
-        if update.created {
-            try transaction.insert(update.order)
-        } else {
-            try transaction.update(update.order)
-        }
+        try transaction.save(update.order, previous: existing)
         var effect = Effect()
         effect.created = update.created
         effect.changed = update.changed
@@ -115,7 +110,7 @@ package struct OrderUpdater: Sendable {
         switch outcome {
         case .found(let report):
             result = .found(report)
-            known = try transaction.eventFingerprints(order.orderID)
+            known = try transaction.eventFingerprints(order.orderID, trackingNumber: shipment.trackingNumber)
         case .notFound(let message): result = .notFound(message: message)
         case .failed(let error): result = .failed(error.description)
         case .deferred(let seconds): result = .deferred(seconds: seconds)
@@ -124,16 +119,18 @@ package struct OrderUpdater: Sendable {
             return Effect()
         }
         var effect = Effect()
-        try transaction.insertEvents(update.newEvents, orderID: order.orderID, seenAt: now)
-        if let keep = update.keepNewest { _ = try transaction.pruneEvents(order.orderID, keeping: keep) }
+        try transaction.insertEvents(update.newEvents, orderID: order.orderID, trackingNumber: shipment.trackingNumber, seenAt: now)
+        if let keep = update.keepNewest { _ = try transaction.pruneEvents(order.orderID, trackingNumber: shipment.trackingNumber, keeping: keep) }
         effect.dispute = update.dispute
-        let courier = vocabulary(of: update.order)
-        for event in update.unmatched {
-            if try transaction.countUnmatched(courier: courier, text: event.description, trackingNumber: shipment.trackingNumber.rawValue, provider: update.order.courierID, at: now) {
-                effect.newUnmatched.append((courier, event.description))
+        if let package = update.order.shipment(shipment.trackingNumber) {
+            let courier = vocabulary(of: package)
+            for event in update.unmatched {
+                if try transaction.countUnmatched(courier: courier, text: event.description, trackingNumber: shipment.trackingNumber.rawValue, provider: package.courierID, at: now) {
+                    effect.newUnmatched.append((courier, event.description))
+                }
             }
         }
-        try transaction.update(update.order, rewriteSnapshot: update.rewriteSnapshot)
+        try transaction.save(update.order, previous: order, rewriteSnapshot: update.rewriteSnapshot)
         effect.changed = update.changed
         effect.notifications = try recordChanges(update.changes, order: update.order, in: transaction)
         return effect
@@ -142,7 +139,7 @@ package struct OrderUpdater: Sendable {
     /// Reschedules a shipment that could not be polled (no courier serves it).
     package func postpone(_ shipment: DueShipment, reason: String, in transaction: StateTransaction, now: Timestamp, random: Double) throws {
         guard let order = try transaction.order(shipment.orderID) else { return }
-        try transaction.update(rules.postpone(order, reason: reason, now: now, random: random))
+        try transaction.save(rules.postpone(shipment.trackingNumber, of: order, reason: reason, now: now, random: random), previous: order)
     }
 
     // MARK: Alerts
@@ -150,7 +147,7 @@ package struct OrderUpdater: Sendable {
     /// Tells the seller an order is late to ship, if its alert is due and it is still waiting.
     package func alertLateDispatch(_ orderID: OrderID, in transaction: StateTransaction, now: Timestamp) throws -> Effect {
         guard let order = try transaction.order(orderID), let update = rules.lateDispatch(order, now: now) else { return Effect() }
-        try transaction.update(update.order)
+        try transaction.save(update.order, previous: order)
         var effect = Effect()
         effect.changed = update.changed
         effect.notifications = try recordChanges(update.changes, order: update.order, in: transaction)
@@ -163,8 +160,7 @@ package struct OrderUpdater: Sendable {
         for var change in changes {
             change.notifications = change.kind.map { composer.recipients(of: $0).count } ?? 0
             let changeID = try transaction.record(change)
-            let courierName = order.courierID.flatMap { courierNames[$0] }
-            let notifications = composer.compose(change, changeID: changeID, order: order, courierName: courierName)
+            let notifications = composer.compose(change, changeID: changeID, order: order, courierNames: courierNames)
             for notification in notifications {
                 try transaction.enqueue(changeID: changeID, orderID: order.orderID, kind: change.kind!, audience: notification.audience,
                                         fileName: notification.fileName, payload: notification.payload, createdAt: change.at)

@@ -55,10 +55,15 @@ package struct NotificationComposer: Sendable {
         return audiences.filter { !text.body(for: $0).isEmpty }
     }
 
-    /// The notifications of `change` (stored as `changeID`) for `order`.
-    package func compose(_ change: StatusChange, changeID: Int64, order: Order, courierName: String?) -> [Notification] {
+    /// The notifications of `change` (stored as `changeID`) for `order`; `courierNames` are the
+    /// provider names by courier id.
+    ///
+    /// A notification names the package it is about: the change's, or the order's only one.
+    package func compose(_ change: StatusChange, changeID: Int64, order: Order, courierNames: [String: String]) -> [Notification] {
         guard let kind = change.kind, let text = parsed[kind], !text.bodies.isEmpty else { return [] }
-        let values = placeholderValues(change: change, order: order, courierName: courierName)
+        let package = change.trackingNumber.flatMap(order.shipment) ?? order.soleShipment
+        let courierName = package?.courierID.flatMap { courierNames[$0] }
+        let values = placeholderValues(change: change, order: order, package: package, courierName: courierName)
         let title = text.title.render { values[$0] }
         var notifications: [Notification] = []
         for (audience, template) in text.bodies {
@@ -73,8 +78,11 @@ package struct NotificationComposer: Sendable {
                 "kind": .string(kind.rawValue),
                 "locale": .string(locale.rawValue),
                 "order_id": .string(order.orderID.rawValue),
-                "courier": SnapshotRenderer.courierJSON(order, providerName: courierName, includeService: false),
-                "tracking_number": .optionalString(order.trackingNumber?.rawValue),
+                "courier": package.map { SnapshotRenderer.courierJSON($0, providerName: courierName, includeService: false) }
+                    ?? SnapshotRenderer.namedCourierJSON(order, several: order.shipments.count > 1),
+                "tracking_number": .optionalString(package?.trackingNumber.rawValue),
+                "package_id": .optionalString(package?.packageID),
+                "packages": .integer(Int64(order.shipments.count)),
                 "old_status": change.old.map { Self.statusJSON(carrier: $0.carrier, view: $0.view) } ?? .null,
                 "new_status": Self.statusJSON(carrier: change.new.carrier, view: change.new.view),
                 "event": change.event.map { SnapshotRenderer.eventJSON($0, zone: zone) } ?? .null,
@@ -98,26 +106,26 @@ package struct NotificationComposer: Sendable {
         return String(repeating: "0", count: max(0, 12 - digits.count)) + digits
     }
 
-    private func placeholderValues(change: StatusChange, order: Order, courierName: String?) -> [String: String] {
+    private func placeholderValues(change: StatusChange, order: Order, package: Shipment?, courierName: String?) -> [String: String] {
         let fallbackCourier = locale == .indonesian ? "kurir" : "the courier"
         let eventText = change.event?.description.trimmingWhitespace() ?? ""
         return [
             "order_id": order.orderID.rawValue,
-            "courier": order.courierCode.map(CourierNames.name(of:)) ?? courierName ?? fallbackCourier,
-            "tracking_number": order.trackingNumber?.rawValue ?? "-",
+            "courier": (package?.courierCode ?? order.courierCode).map(CourierNames.name(of:)) ?? courierName ?? fallbackCourier,
+            "tracking_number": package?.trackingNumber.rawValue ?? "-",
             "event": eventText.isEmpty ? change.new.view.buyer.label : Self.trimmingFinalPeriod(eventText),
             "location": change.event?.location ?? "",
-            "time": HumanTime.format(Self.referenceTime(change: change, order: order), zone: zone, indonesian: locale == .indonesian),
+            "time": HumanTime.format(Self.referenceTime(change: change, order: order, package: package), zone: zone, indonesian: locale == .indonesian),
             "status": change.new.view.buyer.label,
-            "reason": order.carrier.reason?.rawValue.replacingOccurrences(of: "_", with: " ") ?? "",
-            "candidates": (order.courierCandidates ?? []).map(CourierNames.name(of:)).joined(separator: ", "),
+            "reason": package?.carrier.reason?.rawValue.replacingOccurrences(of: "_", with: " ") ?? "",
+            "candidates": (package?.courierCandidates ?? []).map(CourierNames.name(of:)).joined(separator: ", "),
         ]
     }
 
     /// The moment `{time}` names: since when for alerts, the event's time for status changes.
-    private static func referenceTime(change: StatusChange, order: Order) -> Timestamp {
+    private static func referenceTime(change: StatusChange, order: Order, package: Shipment?) -> Timestamp {
         switch change.kind {
-        case .trackingStalled: return order.lastEventAt ?? order.createdAt
+        case .trackingStalled: return package?.lastEventAt ?? package?.addedAt ?? order.createdAt
         case .lateDispatch: return order.readySince ?? change.at
         default: return change.event?.time ?? change.at
         }

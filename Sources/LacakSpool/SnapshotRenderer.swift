@@ -9,9 +9,17 @@ package struct SnapshotRenderer: Sendable {
         self.zone = zone
     }
 
-    /// The snapshot document; `courierName` comes from the current config.
-    package func render(_ order: Order, events: [TrackingEvent], courierName: String?) -> [UInt8] {
+    /// The snapshot document; `courierNames` (provider names by courier id) come from the
+    /// current config.
+    ///
+    /// Every package is listed under `packages` with its own events and status. The top-level
+    /// `courier`, `tracking_number`, `events` and schedule fields are the package's when the
+    /// order has exactly one, as they were before orders had packages; with several they are
+    /// null (or empty) and `packages` is where to read.
+    package func render(_ order: Order, events: [TrackingNumber: [TrackingEvent]], courierNames: [String: String]) -> [UInt8] {
         let meta: JSONValue = order.meta.flatMap { try? JSONParser().parse($0) } ?? .null
+        let sole = order.soleShipment
+        let soleEvents = sole.map { events[$0.trackingNumber] ?? [] } ?? []
         let document = JSONValue.fields([
             "order_id": .string(order.orderID.rawValue),
             "status": .fields([
@@ -19,41 +27,74 @@ package struct SnapshotRenderer: Sendable {
                 "buyer_label": .string(order.view.buyer.label),
                 "seller": .string(order.view.seller.rawValue),
                 "seller_label": .string(order.view.seller.label),
-                "carrier": .string(order.carrier.status.rawValue),
-                "carrier_reason": .optionalString(order.carrier.reason?.rawValue),
+                "carrier": .string(order.carrierStatus.rawValue),
+                "carrier_reason": .optionalString(sole?.carrier.reason?.rawValue),
                 "shop": .string(order.shopStatus.rawValue),
             ]),
-            "courier": Self.courierJSON(order, providerName: courierName, includeService: true),
-            "tracking_number": .optionalString(order.trackingNumber?.rawValue),
-            "events": .array(events.map { Self.eventJSON($0, zone: zone) }),
-            "events_dropped": .integer(Int64(order.eventsDropped)),
+            "courier": sole.map { Self.courierJSON($0, providerName: $0.courierID.flatMap { courierNames[$0] }, includeService: true) }
+                ?? Self.namedCourierJSON(order, several: order.shipments.count > 1),
+            "tracking_number": .optionalString(sole?.trackingNumber.rawValue),
+            "events": .array(soleEvents.map { Self.eventJSON($0, zone: zone) }),
+            "events_dropped": .integer(Int64(sole?.eventsDropped ?? 0)),
             "created_at": .string(order.createdAt.iso8601(in: zone)),
             "updated_at": .string(order.updatedAt.iso8601(in: zone)),
-            "last_checked": time(order.lastChecked),
-            "next_check": time(order.nextCheck),
-            "last_error": .optionalString(order.lastError),
+            "last_checked": time(sole?.lastChecked),
+            "next_check": time(sole?.nextCheck),
+            "last_error": .optionalString(sole?.lastError),
+            "packages": .array(order.shipments.map { package($0, events: events[$0.trackingNumber] ?? [], courierNames: courierNames) }),
             "meta": meta,
         ])
         return JSONWriter().bytes(document)
+    }
+
+    /// One package: its id, tracking number, courier, status, schedule and events.
+    private func package(_ shipment: Shipment, events: [TrackingEvent], courierNames: [String: String]) -> JSONValue {
+        .fields([
+            "package_id": .optionalString(shipment.packageID),
+            "tracking_number": .string(shipment.trackingNumber.rawValue),
+            "courier": Self.courierJSON(shipment, providerName: shipment.courierID.flatMap { courierNames[$0] }, includeService: true),
+            "status": .fields([
+                "carrier": .string(shipment.carrier.status.rawValue),
+                "carrier_reason": .optionalString(shipment.carrier.reason?.rawValue),
+            ]),
+            "events": .array(events.map { Self.eventJSON($0, zone: zone) }),
+            "events_dropped": .integer(Int64(shipment.eventsDropped)),
+            "last_checked": time(shipment.lastChecked),
+            "next_check": time(shipment.nextCheck),
+            "last_error": .optionalString(shipment.lastError),
+        ])
     }
 
     private func time(_ value: Timestamp?) -> JSONValue {
         value.map { .string($0.iso8601(in: zone)) } ?? .null
     }
 
-    /// The courier of an order: its code and name, the provider that polls it, and the
+    /// The courier of a package: its code and name, the provider that polls it, and the
     /// candidates when detection could not choose.
-    static func courierJSON(_ order: Order, providerName: String?, includeService: Bool) -> JSONValue {
-        guard order.courierID != nil || order.courierCode != nil || order.courierCandidates != nil else { return .null }
+    static func courierJSON(_ shipment: Shipment, providerName: String?, includeService: Bool) -> JSONValue {
+        guard shipment.courierID != nil || shipment.courierCode != nil || shipment.courierCandidates != nil else { return .null }
         var fields: [(key: String, value: JSONValue)] = [
-            ("code", .optionalString(order.courierCode)),
-            ("name", .optionalString(order.courierCode.map(CourierNames.name(of:)))),
-            ("provider", .optionalString(order.courierID)),
+            ("code", .optionalString(shipment.courierCode)),
+            ("name", .optionalString(shipment.courierCode.map(CourierNames.name(of:)))),
+            ("provider", .optionalString(shipment.courierID)),
             ("provider_name", .optionalString(providerName)),
         ]
-        if includeService { fields.append(("service", .optionalString(order.service))) }
-        if let candidates = order.courierCandidates { fields.append(("candidates", .array(candidates.map(JSONValue.string)))) }
+        if includeService { fields.append(("service", .optionalString(shipment.service))) }
+        if let candidates = shipment.courierCandidates { fields.append(("candidates", .array(candidates.map(JSONValue.string)))) }
         return .object(JSONObject(fields))
+    }
+
+    /// The courier the shop named for an order with no package yet (nothing polls it yet);
+    /// null for an order of several packages, whose couriers are under `packages`.
+    static func namedCourierJSON(_ order: Order, several: Bool) -> JSONValue {
+        guard !several, let code = order.courierCode else { return .null }
+        return .fields([
+            "code": .string(code),
+            "name": .string(CourierNames.name(of: code)),
+            "provider": .null,
+            "provider_name": .null,
+            "service": .null,
+        ])
     }
 
     static func eventJSON(_ event: TrackingEvent, zone: ZoneRules) -> JSONValue {

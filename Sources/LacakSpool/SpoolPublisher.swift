@@ -117,7 +117,7 @@ package struct SpoolPublisher: Sendable {
         var written = 0
         while true {
             let batchSize = batchSize
-            let batch: [(Order, [TrackingEvent])]
+            let batch: [(Order, [TrackingNumber: [TrackingEvent]])]
             do {
                 batch = try store.readNow("read orders to publish") { transaction in
                     try transaction.unwrittenOrders(limit: batchSize).map { ($0, try transaction.events($0.orderID)) }
@@ -129,7 +129,7 @@ package struct SpoolPublisher: Sendable {
             var moves: [(String, String)] = []
             var files: [(bytes: [UInt8], path: String)] = []
             for (order, events) in batch {
-                let bytes = renderer.render(order, events: events, courierName: order.courierID.flatMap { courierNames[$0] })
+                let bytes = renderer.render(order, events: events, courierNames: courierNames)
                 let temporary = layout.scratch + "/" + order.orderID.rawValue + "." + String(order.version) + ".tmp"
                 files.append((bytes, temporary))
                 moves.append((temporary, layout.snapshotPath(orderID: order.orderID)))

@@ -29,55 +29,74 @@ extension Order {
     /// The columns of `orders` in the order `init(row:)` and `values` use them: rows are read
     /// and written by position, since GRDB's by-name lookup folds case on every access.
     static let columns = [
-        "order_id", "shop_status", "courier_code", "courier_id", "courier_candidates", "tracking_number", "service",
-        "carrier_status", "carrier_reason", "status_time", "buyer_status", "seller_status", "meta", "created_at",
-        "updated_at", "last_event_at", "last_checked", "next_check", "confirmations", "failures", "last_error",
-        "ready_since", "dispatch_alert_at", "version", "written_version", "disputed", "events_dropped",
+        "order_id", "shop_status", "courier_code", "buyer_status", "seller_status", "meta", "created_at",
+        "updated_at", "ready_since", "dispatch_alert_at", "version", "written_version",
     ]
 
     /// `SELECT` of every column in `columns` order.
     static let selectColumns = "SELECT " + columns.joined(separator: ", ") + " FROM orders"
 
+    /// Decodes a row selected with `selectColumns`; its packages are read separately.
+    init(row: Row) {
+        self.init(orderID: row[0], shopStatus: ShopStatus(rawValue: row[1]) ?? .awaitingShipment, courierCode: row[2],
+                  now: Timestamp(milliseconds: row[6]))
+        view = OrderView(buyer: BuyerStatus(rawValue: row[3]) ?? .waitingForDelivery,
+                         seller: SellerStatus(rawValue: row[4]) ?? .newOrder)
+        meta = row[5]
+        updatedAt = Timestamp(milliseconds: row[7])
+        readySince = (row[8] as Int64?).map(Timestamp.init(milliseconds:))
+        dispatchAlertAt = (row[9] as Int64?).map(Timestamp.init(milliseconds:))
+        version = row[10]
+        writtenVersion = row[11]
+    }
+
+    /// Every column's value in `columns` order.
+    var values: [(any DatabaseValueConvertible)?] {
+        [
+            orderID, shopStatus.rawValue, courierCode, view.buyer.rawValue, view.seller.rawValue, meta, createdAt.milliseconds,
+            updatedAt.milliseconds, readySince?.milliseconds, dispatchAlertAt?.milliseconds, version, writtenVersion,
+        ]
+    }
+}
+
+extension Shipment {
+    /// The columns of `shipments`, by position as for `Order.columns`; the order id comes first.
+    static let columns = [
+        "order_id", "tracking_number", "package_id", "courier_code", "courier_id", "courier_candidates", "service",
+        "carrier_status", "carrier_reason", "status_time", "added_at", "last_event_at", "last_checked", "next_check",
+        "confirmations", "failures", "last_error", "disputed", "events_dropped",
+    ]
+
+    /// `SELECT` of every column in `columns` order.
+    static let selectColumns = "SELECT " + columns.joined(separator: ", ") + " FROM shipments"
+
     /// Decodes a row selected with `selectColumns`.
     init(row: Row) {
-        self.init(orderID: row[0], shopStatus: ShopStatus(rawValue: row[1]) ?? .awaitingShipment, now: Timestamp(milliseconds: row[13]))
-        courierCode = row[2]
-        courierID = row[3]
-        courierCandidates = (row[4] as String?).map { $0.split(separator: ",").map(String.init) }
-        trackingNumber = row[5]
+        self.init(trackingNumber: row[1], packageID: row[2], courierCode: row[3], courierID: row[4], now: Timestamp(milliseconds: row[10]))
+        courierCandidates = (row[5] as String?).map { $0.split(separator: ",").map(String.init) }
         service = row[6]
         carrier = CarrierState(
             status: CarrierStatus(rawValue: row[7]) ?? .pending,
             reason: (row[8] as String?).map(StatusReason.init(rawValue:)),
             statusTime: (row[9] as Int64?).map(Timestamp.init(milliseconds:))
         )
-        view = OrderView(buyer: BuyerStatus(rawValue: row[10]) ?? .waitingForDelivery,
-                         seller: SellerStatus(rawValue: row[11]) ?? .newOrder)
-        meta = row[12]
-        createdAt = Timestamp(milliseconds: row[13])
-        updatedAt = Timestamp(milliseconds: row[14])
-        lastEventAt = (row[15] as Int64?).map(Timestamp.init(milliseconds:))
-        lastChecked = (row[16] as Int64?).map(Timestamp.init(milliseconds:))
-        nextCheck = (row[17] as Int64?).map(Timestamp.init(milliseconds:))
-        confirmations = row[18]
-        failures = row[19]
-        lastError = row[20]
-        readySince = (row[21] as Int64?).map(Timestamp.init(milliseconds:))
-        dispatchAlertAt = (row[22] as Int64?).map(Timestamp.init(milliseconds:))
-        version = row[23]
-        writtenVersion = row[24]
-        disputed = row[25]
-        eventsDropped = row[26]
+        lastEventAt = (row[11] as Int64?).map(Timestamp.init(milliseconds:))
+        lastChecked = (row[12] as Int64?).map(Timestamp.init(milliseconds:))
+        nextCheck = (row[13] as Int64?).map(Timestamp.init(milliseconds:))
+        confirmations = row[14]
+        failures = row[15]
+        lastError = row[16]
+        disputed = row[17]
+        eventsDropped = row[18]
     }
 
-    /// Every column's value in `columns` order.
-    var values: [(any DatabaseValueConvertible)?] {
+    /// Every column's value in `columns` order, for the package of `orderID`.
+    func values(orderID: OrderID) -> [(any DatabaseValueConvertible)?] {
         [
-            orderID, shopStatus.rawValue, courierCode, courierID, courierCandidates?.joined(separator: ","),
-            trackingNumber, service, carrier.status.rawValue, carrier.reason?.rawValue, carrier.statusTime?.milliseconds,
-            view.buyer.rawValue, view.seller.rawValue, meta, createdAt.milliseconds, updatedAt.milliseconds,
+            orderID, trackingNumber, packageID, courierCode, courierID, courierCandidates?.joined(separator: ","), service,
+            carrier.status.rawValue, carrier.reason?.rawValue, carrier.statusTime?.milliseconds, addedAt.milliseconds,
             lastEventAt?.milliseconds, lastChecked?.milliseconds, nextCheck?.milliseconds, confirmations, failures,
-            lastError, readySince?.milliseconds, dispatchAlertAt?.milliseconds, version, writtenVersion, disputed, eventsDropped,
+            lastError, disputed, eventsDropped,
         ]
     }
 }

@@ -212,8 +212,95 @@ package final class StateStore: Sendable {
         migrator.registerMigration("v3") { db in
             try db.execute(sql: "ALTER TABLE orders ADD COLUMN events_dropped INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v4", migrate: StateStore.packagesOfTheirOwn)
         return migrator
     }()
+}
+
+extension StateStore {
+    /// Migration v4: an order's packages get a table of their own, keyed by order and tracking
+    /// number, and events and status changes name the package they belong to. Every order of
+    /// the one-package schema with a tracking number becomes an order with that one package;
+    /// every snapshot is rewritten once, to gain its `packages` list.
+    static func packagesOfTheirOwn(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE shipments (
+                order_id TEXT NOT NULL,
+                tracking_number TEXT NOT NULL,
+                package_id TEXT,
+                courier_code TEXT,
+                courier_id TEXT,
+                courier_candidates TEXT,
+                service TEXT,
+                carrier_status TEXT NOT NULL,
+                carrier_reason TEXT,
+                status_time INTEGER,
+                added_at INTEGER NOT NULL,
+                last_event_at INTEGER,
+                last_checked INTEGER,
+                next_check INTEGER,
+                confirmations INTEGER NOT NULL DEFAULT 0,
+                failures INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                disputed INTEGER NOT NULL DEFAULT 0,
+                events_dropped INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (order_id, tracking_number)
+            ) WITHOUT ROWID;
+            INSERT INTO shipments
+                SELECT order_id, tracking_number, NULL, courier_code, courier_id, courier_candidates, service,
+                       carrier_status, carrier_reason, status_time, created_at, last_event_at, last_checked, next_check,
+                       confirmations, failures, last_error, disputed, events_dropped
+                FROM orders WHERE tracking_number IS NOT NULL;
+            CREATE INDEX shipments_next_check ON shipments(next_check) WHERE next_check IS NOT NULL;
+
+            CREATE TABLE package_events (
+                order_id TEXT NOT NULL,
+                tracking_number TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                time INTEGER NOT NULL,
+                status TEXT,
+                reason TEXT,
+                code TEXT,
+                description TEXT NOT NULL,
+                location TEXT,
+                seen_at INTEGER NOT NULL,
+                PRIMARY KEY (order_id, tracking_number, fingerprint)
+            ) WITHOUT ROWID;
+            INSERT INTO package_events
+                SELECT e.order_id, o.tracking_number, e.fingerprint, e.time, e.status, e.reason, e.code, e.description, e.location, e.seen_at
+                FROM events e JOIN orders o ON o.order_id = e.order_id WHERE o.tracking_number IS NOT NULL;
+            DROP TABLE events;
+            ALTER TABLE package_events RENAME TO events;
+
+            CREATE TABLE orders_v4 (
+                order_id TEXT PRIMARY KEY NOT NULL,
+                shop_status TEXT NOT NULL,
+                courier_code TEXT,
+                buyer_status TEXT NOT NULL,
+                seller_status TEXT NOT NULL,
+                meta TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                ready_since INTEGER,
+                dispatch_alert_at INTEGER,
+                version INTEGER NOT NULL DEFAULT 1,
+                written_version INTEGER NOT NULL DEFAULT 0
+            );
+            INSERT INTO orders_v4
+                SELECT order_id, shop_status, courier_code, buyer_status, seller_status, meta, created_at, updated_at,
+                       ready_since, dispatch_alert_at, version + 1, written_version
+                FROM orders;
+            DROP TABLE orders;
+            ALTER TABLE orders_v4 RENAME TO orders;
+            CREATE INDEX orders_dispatch_alert ON orders(dispatch_alert_at) WHERE dispatch_alert_at IS NOT NULL;
+            CREATE INDEX orders_unwritten ON orders(order_id) WHERE version > written_version;
+
+            -- Changes from before v4 were all about the order's one package.
+            ALTER TABLE status_changes ADD COLUMN tracking_number TEXT;
+            UPDATE status_changes SET tracking_number =
+                (SELECT tracking_number FROM shipments s WHERE s.order_id = status_changes.order_id);
+            """)
+    }
 }
 
 /// A failed state operation: what lacak was doing and what SQLite said.

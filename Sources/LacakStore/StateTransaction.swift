@@ -14,7 +14,10 @@ package struct StateTransaction {
 
     package func order(_ orderID: OrderID) throws -> Order? {
         let statement = try db.cachedStatement(sql: Order.selectColumns + " WHERE order_id = ?")
-        return try Row.fetchOne(statement, arguments: [orderID]).map(Order.init(row:))
+        guard var order = try Row.fetchOne(statement, arguments: [orderID]).map(Order.init(row:)) else { return nil }
+        let packages = try db.cachedStatement(sql: Shipment.selectColumns + " WHERE order_id = ? ORDER BY added_at, tracking_number")
+        order.shipments = try Row.fetchAll(packages, arguments: [orderID]).map(Shipment.init(row:))
+        return order
     }
 
     /// The orders with these ids that exist, by id.
@@ -29,26 +32,58 @@ package struct StateTransaction {
                 found[record.orderID] = record
             }
         }
+        try attachShipments(to: &found)
         return found
     }
 
-    package func insert(_ order: Order) throws {
-        let statement = try db.cachedStatement(sql: Self.insertOrderSQL)
-        try statement.execute(arguments: StatementArguments(order.values))
+    /// Reads the packages of `orders` in a few queries rather than one per order.
+    private func attachShipments(to orders: inout [OrderID: Order]) throws {
+        for chunk in Array(orders.keys).chunked(into: 500) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(db, sql: Shipment.selectColumns + " WHERE order_id IN (\(placeholders)) ORDER BY order_id, added_at, tracking_number",
+                                           arguments: StatementArguments(chunk))
+            while let row = try rows.next() {
+                let orderID: OrderID = row[0]
+                orders[orderID]?.shipments.append(Shipment(row: row))
+            }
+        }
     }
 
-    /// Writes every column of an existing order and bumps its version so its snapshot is
-    /// rewritten (unless `rewriteSnapshot` is false: only schedule bookkeeping changed).
-    package func update(_ order: Order, rewriteSnapshot: Bool = true) throws {
-        let statement = try db.cachedStatement(sql: rewriteSnapshot ? Self.updateOrderSQL : Self.updateOrderQuietlySQL)
-        let values = order.values
-        var arguments: [(any DatabaseValueConvertible)?] = Self.updatedColumns.map { values[$0] }
-        arguments.append(order.orderID)
-        try statement.execute(arguments: StatementArguments(arguments))
+    /// Stores `order` as a whole, `previous` being what was read for it (nil: it is new). The
+    /// order row and the packages that differ are written; packages no longer in the order are
+    /// deleted with their events. The version is bumped so the snapshot is rewritten, unless
+    /// `rewriteSnapshot` is false (only schedule bookkeeping changed).
+    package func save(_ order: Order, previous: Order?, rewriteSnapshot: Bool = true) throws {
+        guard let previous else {
+            try db.cachedStatement(sql: Self.insertOrderSQL).execute(arguments: StatementArguments(order.values))
+            for shipment in order.shipments { try upsert(shipment, of: order.orderID) }
+            return
+        }
+        if rewriteSnapshot || order.withoutShipments != previous.withoutShipments {
+            let statement = try db.cachedStatement(sql: rewriteSnapshot ? Self.updateOrderSQL : Self.updateOrderQuietlySQL)
+            let values = order.values
+            var arguments: [(any DatabaseValueConvertible)?] = Self.updatedColumns.map { values[$0] }
+            arguments.append(order.orderID)
+            try statement.execute(arguments: StatementArguments(arguments))
+        }
+        for shipment in order.shipments where previous.shipment(shipment.trackingNumber) != shipment {
+            try upsert(shipment, of: order.orderID)
+        }
+        for gone in previous.shipments where order.shipment(gone.trackingNumber) == nil {
+            try db.execute(sql: "DELETE FROM shipments WHERE order_id = ? AND tracking_number = ?", arguments: [order.orderID, gone.trackingNumber])
+            try deleteEvents(order.orderID, trackingNumber: gone.trackingNumber)
+        }
+    }
+
+    private func upsert(_ shipment: Shipment, of orderID: OrderID) throws {
+        try db.cachedStatement(sql: Self.upsertShipmentSQL).execute(arguments: StatementArguments(shipment.values(orderID: orderID)))
     }
 
     private static let insertOrderSQL = "INSERT INTO orders (" + Order.columns.joined(separator: ", ") + ") VALUES ("
         + Array(repeating: "?", count: Order.columns.count).joined(separator: ", ") + ")"
+
+    private static let upsertShipmentSQL = "INSERT OR REPLACE INTO shipments (" + Shipment.columns.joined(separator: ", ") + ") VALUES ("
+        + Array(repeating: "?", count: Shipment.columns.count).joined(separator: ", ") + ")"
 
     /// Positions of the columns an update writes: all but the key, the creation time and the
     /// versions (bumped by SQL; `written_version` belongs to the spool writer).
@@ -69,7 +104,7 @@ package struct StateTransaction {
     /// A `next_check` later than `farAhead` is due too: no interval of the config reaches that
     /// far, so it was set under a clock that has since been corrected backwards.
     package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String> = [], farAhead: Timestamp? = nil) throws -> [DueShipment] {
-        var sql = "SELECT order_id, tracking_number, courier_code, courier_id, failures FROM orders WHERE "
+        var sql = "SELECT order_id, tracking_number, courier_code, courier_id, failures FROM shipments WHERE "
         var arguments: StatementArguments = []
         if all {
             sql += "next_check IS NOT NULL"
@@ -94,7 +129,13 @@ package struct StateTransaction {
 
     /// Orders whose snapshot file is older than their state.
     package func unwrittenOrders(limit: Int) throws -> [Order] {
-        try Row.fetchAll(db, sql: Order.selectColumns + " WHERE version > written_version LIMIT ?", arguments: [limit]).map(Order.init(row:))
+        var found: [OrderID: Order] = [:]
+        for row in try Row.fetchAll(db, sql: Order.selectColumns + " WHERE version > written_version LIMIT ?", arguments: [limit]) {
+            let order = Order(row: row)
+            found[order.orderID] = order
+        }
+        try attachShipments(to: &found)
+        return found.values.sorted { $0.orderID < $1.orderID }
     }
 
     /// Records that the snapshot of `version` is on disk (a newer version stays unwritten).
@@ -113,11 +154,11 @@ package struct StateTransaction {
             var farArguments: StatementArguments = [farAhead.milliseconds]
             let farFilter = Self.exclusion(excluding, arguments: &farArguments)
             // Set under a clock that was ahead: due now (see dueShipments).
-            if try Int64.fetchOne(db, sql: "SELECT next_check FROM orders WHERE next_check > ?" + farFilter + " LIMIT 1", arguments: farArguments) != nil {
+            if try Int64.fetchOne(db, sql: "SELECT next_check FROM shipments WHERE next_check > ?" + farFilter + " LIMIT 1", arguments: farArguments) != nil {
                 return Timestamp(milliseconds: 0)
             }
         }
-        let poll = try Int64.fetchOne(db, sql: "SELECT MIN(next_check) FROM orders WHERE next_check IS NOT NULL" + filter, arguments: arguments)
+        let poll = try Int64.fetchOne(db, sql: "SELECT MIN(next_check) FROM shipments WHERE next_check IS NOT NULL" + filter, arguments: arguments)
         let alert = try Int64.fetchOne(db, sql: "SELECT MIN(dispatch_alert_at) FROM orders WHERE dispatch_alert_at IS NOT NULL")
         return [poll, alert].compactMap { $0 }.min().map(Timestamp.init(milliseconds:))
     }
@@ -134,17 +175,22 @@ package struct StateTransaction {
         return sql
     }
 
-    /// The courier codes of shipments still being tracked (nil: orders that named none).
+    /// The courier codes of packages still being tracked (nil: packages that named none).
     package func activeCourierCodes() throws -> [String?] {
-        try String?.fetchAll(db, sql: "SELECT DISTINCT courier_code FROM orders WHERE next_check IS NOT NULL")
+        try String?.fetchAll(db, sql: "SELECT DISTINCT courier_code FROM shipments WHERE next_check IS NOT NULL")
     }
 
     /// Points the tracked shipments with this courier code at `courierID`; shipments that had
     /// no courier become due at `now`. Returns how many changed.
     package func assign(courierCode: String?, to courierID: String?, now: Timestamp) throws -> Int {
+        // Their orders' snapshots name the courier polling each package: rewrite them.
         try db.execute(sql: """
-            UPDATE orders SET next_check = CASE WHEN courier_id IS NULL AND ? IS NOT NULL THEN ? ELSE next_check END,
-                courier_id = ?, version = version + 1
+            UPDATE orders SET version = version + 1 WHERE order_id IN
+                (SELECT order_id FROM shipments WHERE courier_code IS ? AND next_check IS NOT NULL AND courier_id IS NOT ?)
+            """, arguments: [courierCode, courierID])
+        try db.execute(sql: """
+            UPDATE shipments SET next_check = CASE WHEN courier_id IS NULL AND ? IS NOT NULL THEN ? ELSE next_check END,
+                courier_id = ?
             WHERE courier_code IS ? AND next_check IS NOT NULL AND courier_id IS NOT ?
             """, arguments: [courierID, now.milliseconds, courierID, courierCode, courierID])
         return db.changesCount
@@ -155,9 +201,9 @@ package struct StateTransaction {
         try OrderID.fetchAll(db, sql: "SELECT order_id FROM orders WHERE dispatch_alert_at <= ? ORDER BY dispatch_alert_at LIMIT ?", arguments: [now.milliseconds, limit])
     }
 
-    /// Shipments that will be polled again.
+    /// Packages that will be polled again.
     package func activeShipmentCount() throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE next_check IS NOT NULL") ?? 0
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM shipments WHERE next_check IS NOT NULL") ?? 0
     }
 
     package func orderCount() throws -> Int {
@@ -166,39 +212,54 @@ package struct StateTransaction {
 
     // MARK: Events
 
-    /// The order's events in chronological order.
-    package func events(_ orderID: OrderID) throws -> [TrackingEvent] {
-        let statement = try db.cachedStatement(sql: "SELECT time, status, reason, code, description, location FROM events WHERE order_id = ?")
-        var events = try Row.fetchAll(statement, arguments: [orderID]).map { $0.event() }
+    /// The events of each of the order's packages, in chronological order.
+    package func events(_ orderID: OrderID) throws -> [TrackingNumber: [TrackingEvent]] {
+        let statement = try db.cachedStatement(sql: "SELECT time, status, reason, code, description, location, tracking_number FROM events WHERE order_id = ?")
+        var events: [TrackingNumber: [TrackingEvent]] = [:]
+        for row in try Row.fetchAll(statement, arguments: [orderID]) {
+            events[row[6], default: []].append(row.event())
+        }
+        for number in events.keys { events[number]!.sort(by: TrackingEvent.chronological) }
+        return events
+    }
+
+    /// The events of one package, in chronological order.
+    package func events(_ orderID: OrderID, trackingNumber: TrackingNumber) throws -> [TrackingEvent] {
+        let statement = try db.cachedStatement(sql: "SELECT time, status, reason, code, description, location FROM events WHERE order_id = ? AND tracking_number = ?")
+        var events = try Row.fetchAll(statement, arguments: [orderID, trackingNumber]).map { $0.event() }
         events.sort(by: TrackingEvent.chronological)
         return events
     }
 
-    package func eventFingerprints(_ orderID: OrderID) throws -> Set<String> {
-        let statement = try db.cachedStatement(sql: "SELECT fingerprint FROM events WHERE order_id = ?")
-        return Set(try String.fetchAll(statement, arguments: [orderID]))
+    package func eventFingerprints(_ orderID: OrderID, trackingNumber: TrackingNumber) throws -> Set<String> {
+        let statement = try db.cachedStatement(sql: "SELECT fingerprint FROM events WHERE order_id = ? AND tracking_number = ?")
+        return Set(try String.fetchAll(statement, arguments: [orderID, trackingNumber]))
     }
 
-    /// Keeps the newest `limit` events of an order and deletes the rest; how many went.
+    /// Keeps the newest `limit` events of a package and deletes the rest; how many went.
     @discardableResult
-    package func pruneEvents(_ orderID: OrderID, keeping limit: Int) throws -> Int {
+    package func pruneEvents(_ orderID: OrderID, trackingNumber: TrackingNumber, keeping limit: Int) throws -> Int {
         try db.execute(sql: """
-            DELETE FROM events WHERE order_id = ? AND fingerprint NOT IN
-                (SELECT fingerprint FROM events WHERE order_id = ? ORDER BY time DESC, fingerprint LIMIT ?)
-            """, arguments: [orderID, orderID, limit])
+            DELETE FROM events WHERE order_id = ? AND tracking_number = ? AND fingerprint NOT IN
+                (SELECT fingerprint FROM events WHERE order_id = ? AND tracking_number = ? ORDER BY time DESC, fingerprint LIMIT ?)
+            """, arguments: [orderID, trackingNumber, orderID, trackingNumber, limit])
         return db.changesCount
     }
 
-    package func insertEvents(_ events: [TrackingEvent], orderID: OrderID, seenAt: Timestamp) throws {
+    package func insertEvents(_ events: [TrackingEvent], orderID: OrderID, trackingNumber: TrackingNumber, seenAt: Timestamp) throws {
         guard !events.isEmpty else { return }
         let statement = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO events (order_id, fingerprint, time, status, reason, code, description, location, seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO events (order_id, tracking_number, fingerprint, time, status, reason, code, description, location, seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for event in events {
-            try statement.execute(arguments: [orderID, event.fingerprint, event.time.milliseconds, event.status?.rawValue,
+            try statement.execute(arguments: [orderID, trackingNumber, event.fingerprint, event.time.milliseconds, event.status?.rawValue,
                                               event.reason?.rawValue, event.code, event.description, event.location, seenAt.milliseconds])
         }
+    }
+
+    package func deleteEvents(_ orderID: OrderID, trackingNumber: TrackingNumber) throws {
+        try db.execute(sql: "DELETE FROM events WHERE order_id = ? AND tracking_number = ?", arguments: [orderID, trackingNumber])
     }
 
     /// Most unmatched texts kept: past this, new wordings are not added (the known ones are
@@ -250,20 +311,16 @@ package struct StateTransaction {
         return counts
     }
 
-    package func deleteEvents(_ orderID: OrderID) throws {
-        try db.execute(sql: "DELETE FROM events WHERE order_id = ?", arguments: [orderID])
-    }
-
     // MARK: Changes and outbox
 
     /// Stores a status change; returns its id, which names its notifications.
     package func record(_ change: StatusChange) throws -> Int64 {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO status_changes (order_id, at, old_carrier, new_carrier, old_buyer, new_buyer, old_seller, new_seller, kind, event_fingerprint, notifications)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO status_changes (order_id, tracking_number, at, old_carrier, new_carrier, old_buyer, new_buyer, old_seller, new_seller, kind, event_fingerprint, notifications)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
-            change.orderID, change.at.milliseconds, change.old?.carrier.rawValue, change.new.carrier.rawValue,
+            change.orderID, change.trackingNumber, change.at.milliseconds, change.old?.carrier.rawValue, change.new.carrier.rawValue,
             change.old?.view.buyer.rawValue, change.new.view.buyer.rawValue, change.old?.view.seller.rawValue,
             change.new.view.seller.rawValue, change.kind?.rawValue, change.event?.fingerprint, change.notifications,
         ])

@@ -36,13 +36,13 @@ import Testing
             {"order_id": "D-4", "tracking_number": "XYZ-UNKNOWN-1"}
             """)
         _ = await pipeline.ingest()
-        #expect(try order(pipeline, "D-1").courierCode == "jnt")
-        #expect(try order(pipeline, "D-3").courierCode == "pos")
+        #expect(try order(pipeline, "D-1").soleShipment?.courierCode == "jnt")
+        #expect(try order(pipeline, "D-3").soleShipment?.courierCode == "pos")
         // Twelve digits starting 00: SiCepat or TIKI, both served here; held, not guessed.
         let held = try order(pipeline, "D-2")
         #expect(held.courierCode == nil)
-        #expect(held.courierCandidates == ["sicepat", "tiki"])
-        #expect(held.nextCheck == nil)
+        #expect(held.soleShipment?.courierCandidates == ["sicepat", "tiki"])
+        #expect(held.soleShipment?.nextCheck == nil)
         #expect(try order(pipeline, "D-4").courierCode == nil)
         try await pipeline.publish()
         let snapshot = try JSONParser().parse(try directory.read("spool/orders/D-2.json"))
@@ -58,8 +58,8 @@ import Testing
         _ = await pipeline.ingest()
         let chosen = try order(pipeline, "D-2")
         #expect(chosen.courierCode == "sicepat")
-        #expect(chosen.courierCandidates == nil)
-        #expect(chosen.nextCheck != nil)
+        #expect(chosen.soleShipment?.courierCandidates == nil)
+        #expect(chosen.soleShipment?.nextCheck != nil)
     }
 
     @Test func aPreferenceOrTheServedCouriersSettleAmbiguity() throws {
@@ -88,14 +88,14 @@ import Testing
         _ = await pipeline.ingest()
         let first = await pipeline.pollDue()
         #expect(first.couriers["primary"]?.failed == 1)
-        #expect(try order(pipeline, "F-1").failures == 1)
+        #expect(try order(pipeline, "F-1").soleShipment?.failures == 1)
         clock.advance(seconds: 3600)
         let second = await pipeline.pollDue()
         #expect(second.couriers["secondary"]?.polled == 1)
         let order = try order(pipeline, "F-1")
-        #expect(order.courierID == "secondary")
-        #expect(order.failures == 0)
-        #expect(order.carrier.status != .pending)
+        #expect(order.soleShipment?.courierID == "secondary")
+        #expect(order.soleShipment?.failures == 0)
+        #expect(order.soleShipment?.carrier.status != .pending)
     }
 
     @Test func passesOverAProviderOutOfQuota() async throws {
@@ -116,9 +116,9 @@ import Testing
         _ = await pipeline.pollDue()
         clock.advance(seconds: 5)
         _ = await pipeline.pollDue()
-        let polledBy = try ["Q-1", "Q-2"].map { try order(pipeline, $0).courierID }
+        let polledBy = try ["Q-1", "Q-2"].map { try order(pipeline, $0).soleShipment?.courierID }
         #expect(polledBy.contains("secondary"), "\(polledBy)")
-        #expect(try (1...2).allSatisfy { try order(pipeline, OrderID(trusted: "Q-\($0)")).carrier.status != .pending })
+        #expect(try (1...2).allSatisfy { try order(pipeline, OrderID(trusted: "Q-\($0)")).soleShipment?.carrier.status != .pending })
     }
 }
 

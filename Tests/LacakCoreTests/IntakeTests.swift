@@ -34,6 +34,15 @@ import Testing
         (#"{"order_id": "ok", "courier": "j&t"}"#, "is not a courier code"),
         (#"{"order_id": true}"#, "order_id must be a string or a number"),
         (#"["not", "an", "object"]"#, "expected an object"),
+        (#"{"order_id": "ok", "tracking_number": "JX10001", "packages": [{"tracking_number": "JX10002"}]}"#, "either tracking_number or packages"),
+        (#"{"order_id": "ok", "packages": {"tracking_number": "JX10002"}}"#, "packages must be an array"),
+        (#"{"order_id": "ok", "packages": [{"courier": "jne"}]}"#, "packages[0].tracking_number is missing"),
+        (#"{"order_id": "ok", "packages": [{"tracking_number": "JX10002"}, "JX10003"]}"#, "packages[1] must be an object"),
+        (#"{"order_id": "ok", "packages": [{"tracking_number": "JX1?x=1"}]}"#, "packages[0].tracking_number: tracking_number may only contain"),
+        (#"{"order_id": "ok", "packages": [{"tracking_number": "JX10002", "courier": "j&t"}]}"#, "packages[0].courier 'j&t' is not a courier code"),
+        (#"{"order_id": "ok", "packages": [{"tracking_number": "JX10002", "package_id": "a b"}]}"#, "packages[0].package_id 'a b' must be at most 64"),
+        (#"{"order_id": "ok", "packages": [{"tracking_number": "JX10002"}, {"tracking_number": "jx 10002"}]}"#, "packages[1].tracking_number JX10002 is named twice"),
+        (#"{"order_id": "ok", "packages": [{"tracking_number": "JX10002", "package_id": 7}, {"tracking_number": "JX10003", "package_id": "7"}]}"#, "packages[1].package_id 7 is named twice"),
     ])
     func rejectsBadRecordsWithAReason(json: String, reason: String) throws {
         #expect {
@@ -41,6 +50,22 @@ import Testing
         } throws: { error in
             (error as? IntakeRecordError)?.message.contains(reason) == true
         }
+    }
+
+    @Test func readsPackages() throws {
+        let value = try record(#"{"order_id": "P-1", "courier": "JNE", "packages": [{"tracking_number": "jx 10002", "package_id": 1152921504606846976}, {"tracking_number": "JT10003", "courier": "jnt", "package_id": "PKG-2"}]}"#)
+        #expect(value.trackingNumber == nil)
+        #expect(value.courier == "jne")
+        #expect(value.packages == [
+            .init(trackingNumber: "JX10002", courier: nil, packageID: "1152921504606846976"),
+            .init(trackingNumber: "JT10003", courier: "jnt", packageID: "PKG-2"),
+        ])
+        #expect(try record(#"{"order_id": "P-1", "packages": []}"#).packages.isEmpty)
+    }
+
+    @Test func refusesMoreThanTheMostPackages() throws {
+        let many = (0...IntakeRecord.maxPackages).map { #"{"tracking_number": "JX\#(10_000 + $0)"}"# }.joined(separator: ",")
+        #expect(throws: IntakeRecordError.self) { try record(#"{"order_id": "P-1", "packages": [\#(many)]}"#) }
     }
 
     @Test func rejectsOverlongIds() {
@@ -117,9 +142,9 @@ import Testing
 
         let orders = try pipeline.store.readNow("t") { try $0.orders(["G-1", "G-2", "M-1"]) }
         #expect(orders.count == 3)
-        #expect(orders["G-1"]?.courierID == "binderbyte")
-        #expect(orders["G-1"]?.nextCheck != nil)
-        #expect(orders["G-2"]?.nextCheck == nil)
+        #expect(orders["G-1"]?.soleShipment?.courierID == "binderbyte")
+        #expect(orders["G-1"]?.soleShipment?.nextCheck != nil)
+        #expect(orders["G-2"]?.soleShipment?.nextCheck == nil)
         #expect(orders["G-2"]?.view == OrderView(buyer: .waitingForDelivery, seller: .newOrder))
 
         try await pipeline.publish()
@@ -162,15 +187,15 @@ import Testing
         #expect(third.notifications == 0)
         var order = try #require(try pipeline.store.readNow("t") { try $0.order("U-1") })
         #expect(order.view == OrderView(buyer: .waitingForDelivery, seller: .readyToShip))
-        #expect(order.trackingNumber == "JX40001")
-        #expect(order.nextCheck != nil)
+        #expect(order.soleShipment?.trackingNumber == "JX40001")
+        #expect(order.soleShipment?.nextCheck != nil)
 
         try directory.write("spool/incoming/4.json", #"{"order_id": "U-1", "status": "CANCELLED"}"#)
         let cancelled = await pipeline.ingest()
         #expect(cancelled.notifications == 2)
         order = try #require(try pipeline.store.readNow("t") { try $0.order("U-1") })
         #expect(order.view == OrderView(buyer: .cancelled, seller: .cancelled))
-        #expect(order.nextCheck == nil)
+        #expect(order.soleShipment?.nextCheck == nil)
 
         try await pipeline.publish()
         let titles = try directory.list("spool/notifications/new").map { name in

@@ -28,16 +28,16 @@ import Testing
     }
 
     static func poll(_ order: Order, _ result: OrderRules.PollResult, known: Set<String> = [], at time: Timestamp = now, retryAfter: Double? = nil) -> OrderRules.Update? {
-        let shipment = DueShipment(orderID: order.orderID, trackingNumber: order.trackingNumber ?? "XX00000", courierCode: order.courierCode, courierID: order.courierID)
+        let shipment = DueShipment(orderID: order.orderID, trackingNumber: order.soleShipment?.trackingNumber ?? "XX00000", courierCode: order.courierCode, courierID: order.soleShipment?.courierID)
         return rules.apply(result, to: shipment, of: order, known: known, polledBy: nil, retryAfter: retryAfter, now: time, random: 0.5)
     }
 
     @Test func aNewOrderWithATrackingNumberIsPlacedAndDueAtOnce() throws {
         let update = try #require(Self.rules.apply(.init(orderID: "T-1", shopStatus: .awaitingCollection, trackingNumber: "JX2611280001"), to: nil, placement: Self.placement, now: Self.now))
         #expect(update.created)
-        #expect(update.order.courierCode == "jne")
-        #expect(update.order.courierID == "jne-api")
-        #expect(update.order.nextCheck == Self.now)
+        #expect(update.order.soleShipment?.courierCode == "jne")
+        #expect(update.order.soleShipment?.courierID == "jne-api")
+        #expect(update.order.soleShipment?.nextCheck == Self.now)
         #expect(update.changes.count == 1)
         #expect(update.changes.first?.old == nil)
         #expect(update.changes.first?.kind == .orderCreated)
@@ -45,14 +45,14 @@ import Testing
 
     @Test func aNumberThatFitsTwoCouriersWaitsAndAsksTheSeller() throws {
         let update = try #require(Self.rules.apply(.init(orderID: "T-2", trackingNumber: "XX2611280002"), to: nil, placement: Self.placement, now: Self.now))
-        #expect(update.order.courierCandidates == ["jne", "jnt"])
-        #expect(update.order.nextCheck == nil)
+        #expect(update.order.soleShipment?.courierCandidates == ["jne", "jnt"])
+        #expect(update.order.soleShipment?.nextCheck == nil)
         #expect(update.changes.map(\.kind) == [.orderCreated, .courierNeeded])
         // The seller names the courier: tracking starts.
         let named = try #require(Self.rules.apply(.init(orderID: "T-2", courier: "jne"), to: update.order, placement: Self.placement, now: Self.now))
-        #expect(named.order.courierCandidates == nil)
-        #expect(named.order.courierID == "jne-api")
-        #expect(named.order.nextCheck == Self.now)
+        #expect(named.order.soleShipment?.courierCandidates == nil)
+        #expect(named.order.soleShipment?.courierID == "jne-api")
+        #expect(named.order.soleShipment?.nextCheck == Self.now)
     }
 
     @Test func theSameRecordAgainChangesNothingAndANewNumberStartsAgain() throws {
@@ -60,10 +60,11 @@ import Testing
         #expect(Self.rules.apply(.init(orderID: "T-1", shopStatus: .awaitingCollection, trackingNumber: "JX2611280001"), to: order, placement: Self.placement, now: Self.now) == nil)
         let later = Self.now.adding(seconds: Self.hour)
         let replaced = try #require(Self.rules.apply(.init(orderID: "T-1", trackingNumber: "JX2611289999"), to: order, placement: Self.placement, now: later))
-        #expect(replaced.forgetEvents)
-        #expect(replaced.order.trackingNumber == "JX2611289999")
-        #expect(replaced.order.carrier == CarrierState())
-        #expect(replaced.order.nextCheck == later)
+        // The old package is gone from the order, so the store deletes it with its events.
+        #expect(replaced.order.shipments.map(\.trackingNumber) == ["JX2611289999"])
+        #expect(replaced.order.soleShipment?.trackingNumber == "JX2611289999")
+        #expect(replaced.order.soleShipment?.carrier == CarrierState())
+        #expect(replaced.order.soleShipment?.nextCheck == later)
     }
 
     @Test func deliveredIsConfirmedOnceThenPollingStops() throws {
@@ -73,17 +74,17 @@ import Testing
             Self.event("Delivered to BUDI", hoursAgo: 1, .delivered),
         ]))))
         #expect(delivered.newEvents.count == 2)
-        #expect(delivered.order.carrier.status == .delivered)
+        #expect(delivered.order.soleShipment?.carrier.status == .delivered)
         #expect(delivered.changes.map(\.kind) == [.orderDelivered])
         #expect(delivered.changes.first?.event?.description == "Delivered to BUDI")
-        #expect(delivered.order.nextCheck == Self.now.adding(seconds: 12 * Self.hour))
+        #expect(delivered.order.soleShipment?.nextCheck == Self.now.adding(seconds: 12 * Self.hour))
         order = delivered.order
         let known = Set(delivered.newEvents.map(\.fingerprint))
         let confirmation = try #require(Self.poll(order, .found(TrackingReport(events: delivered.newEvents)), known: known, at: Self.now.adding(seconds: 12 * Self.hour)))
         #expect(confirmation.newEvents.isEmpty)
         #expect(confirmation.changes.isEmpty)
-        #expect(confirmation.order.confirmations == 1)
-        #expect(confirmation.order.nextCheck == nil)
+        #expect(confirmation.order.soleShipment?.confirmations == 1)
+        #expect(confirmation.order.soleShipment?.nextCheck == nil)
     }
 
     @Test func aPollThatFindsNothingNewRewritesNoSnapshot() throws {
@@ -103,18 +104,18 @@ import Testing
                                             known: Set(old.map(\.fingerprint))))
         #expect(update.newEvents.count == 3)
         #expect(update.keepNewest == 5)
-        #expect(update.order.eventsDropped == 2)
+        #expect(update.order.soleShipment?.eventsDropped == 2)
     }
 
     @Test func failuresBackOffAndRetryAfterWins() throws {
         let order = try Self.created()
         let failed = try #require(Self.poll(order, .failed("HTTP 502")))
-        #expect(failed.order.failures == 1)
-        #expect(failed.order.lastError == "HTTP 502")
-        #expect(failed.order.nextCheck == Self.now.adding(seconds: 60))
+        #expect(failed.order.soleShipment?.failures == 1)
+        #expect(failed.order.soleShipment?.lastError == "HTTP 502")
+        #expect(failed.order.soleShipment?.nextCheck == Self.now.adding(seconds: 60))
         let limited = try #require(Self.poll(failed.order, .failed("rate limited"), retryAfter: 900))
-        #expect(limited.order.failures == 2)
-        #expect(limited.order.nextCheck == Self.now.adding(seconds: 900))
+        #expect(limited.order.soleShipment?.failures == 2)
+        #expect(limited.order.soleShipment?.nextCheck == Self.now.adding(seconds: 900))
     }
 
     @Test func anAnswerForAReplacedNumberChangesNothing() throws {

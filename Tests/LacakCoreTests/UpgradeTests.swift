@@ -8,6 +8,7 @@ import Testing
 @testable import LacakIntake
 @testable import LacakPipeline
 @testable import LacakDaemon
+import GRDB
 
 /// A state database written by an earlier release is migrated in place on first start and
 /// keeps its orders, events, status history and the notifications it still owed.
@@ -35,22 +36,28 @@ import Testing
         }
         #expect(orders.count == 5)
         let first = try #require(orders["DEMO-1001"])
-        #expect(first.trackingNumber == "JX2611280001")
+        #expect(first.soleShipment?.trackingNumber == "JX2611280001")
         #expect(first.courierCode == "jne")
-        #expect(first.carrier.status == .inTransit)
+        #expect(first.soleShipment?.carrier.status == .inTransit)
         #expect(first.view.buyer == .inTransit)
         #expect(first.view.seller == .inShipping)
         #expect(first.meta?.contains("\"Budi\"") == true)
         let cancelled = try #require(orders["DEMO-1005"])
         #expect(cancelled.view.buyer == .cancelled)
-        #expect(cancelled.trackingNumber == nil)
-        let events = try store.readNow("read") { try $0.events("DEMO-1001") }
+        #expect(cancelled.soleShipment?.trackingNumber == nil)
+        let events = try store.readNow("read") { try $0.events("DEMO-1001", trackingNumber: "JX2611280001") }
         #expect(events.count >= 1)
         #expect(events.allSatisfy { !$0.description.isEmpty })
         let total = try store.readNow("read") { transaction in
-            try ["DEMO-1001", "DEMO-1002", "DEMO-1003", "DEMO-1004"].map { try transaction.events($0).count }.reduce(0, +)
+            try ["DEMO-1001", "DEMO-1002", "DEMO-1003", "DEMO-1004"].map { try transaction.events($0).values.map(\.count).reduce(0, +) }.reduce(0, +)
         }
         #expect(total == 6)
+        // Each tracked order became an order with that one package, and every snapshot is
+        // written once more, to gain its packages list.
+        #expect(orders.values.map(\.shipments.count).sorted() == [0, 1, 1, 1, 1])
+        #expect(orders.values.allSatisfy { $0.version > $0.writtenVersion })
+        let named = try store.readNow("read") { try String?.fetchAll($0.db, sql: "SELECT tracking_number FROM status_changes WHERE order_id = 'DEMO-1001'") }
+        #expect(!named.isEmpty && named.allSatisfy { $0 == "JX2611280001" })
         #expect(try store.integrityCheck() == "ok")
     }
 

@@ -90,34 +90,43 @@ package struct OrderView: Sendable, Equatable {
         self.seller = seller
     }
 
-    /// Derives the order views from the shop's status and the shipment's carrier status.
+    /// Derives the order views from the shop's status and the carrier status of every package.
     ///
-    /// The rules are checked top to bottom; the README's status mapping table is this function.
-    package static func derive(shop: ShopStatus, carrier: CarrierStatus, hasTracking: Bool) -> OrderView {
-        if shop == .cancelled || carrier == .cancelled {
+    /// The rules are checked top to bottom; the README's status mapping tables are this function.
+    /// An order of one package follows its package; of several, it is Received once every
+    /// package not cancelled is delivered, In Transit while any moves (or some are delivered and
+    /// others not yet), and Returns/Refund as soon as any is on its way back.
+    package static func derive(shop: ShopStatus, shipments: [Shipment]) -> OrderView {
+        derive(shop: shop, carriers: shipments.map(\.carrier.status))
+    }
+
+    /// `derive(shop:shipments:)` over the packages' carrier statuses.
+    package static func derive(shop: ShopStatus, carriers: [CarrierStatus]) -> OrderView {
+        let live = carriers.filter { $0 != .cancelled }
+        if shop == .cancelled || (!carriers.isEmpty && live.isEmpty) {
             return OrderView(buyer: .cancelled, seller: .cancelled)
         }
-        if shop == .returnRefund || carrier == .returning || carrier == .returned {
+        if shop == .returnRefund || live.contains(where: { $0 == .returning || $0 == .returned }) {
             return OrderView(buyer: .returnsRefund, seller: .return)
         }
-        if carrier == .delivered || shop == .delivered || shop == .completed {
+        if (!live.isEmpty && live.allSatisfy { $0 == .delivered }) || shop == .delivered || shop == .completed {
             return OrderView(buyer: .received, seller: .completed)
         }
-        switch carrier {
-        case .inTransit, .outForDelivery, .failedAttempt, .availableForPickup, .exception, .expired:
-            return OrderView(buyer: .inTransit, seller: .inShipping)
-        default:
-            break
-        }
-        if shop == .inTransit {
+        let moving: Set<CarrierStatus> = [.inTransit, .outForDelivery, .failedAttempt, .availableForPickup, .exception, .expired, .delivered]
+        if live.contains(where: moving.contains) || shop == .inTransit {
             return OrderView(buyer: .inTransit, seller: .inShipping)
         }
         if shop == .unpaid {
             return OrderView(buyer: .unpaid, seller: .newOrder)
         }
-        if carrier == .infoReceived || shop == .awaitingCollection || hasTracking {
+        if !live.isEmpty || shop == .awaitingCollection {
             return OrderView(buyer: .waitingForDelivery, seller: .readyToShip)
         }
         return OrderView(buyer: .waitingForDelivery, seller: .newOrder)
+    }
+
+    /// The views of an order with one shipment in `carrier` (or none, when `hasTracking` is false).
+    package static func derive(shop: ShopStatus, carrier: CarrierStatus, hasTracking: Bool) -> OrderView {
+        derive(shop: shop, carriers: hasTracking ? [carrier] : [])
     }
 }

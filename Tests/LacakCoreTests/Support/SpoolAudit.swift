@@ -60,7 +60,7 @@ enum SpoolAudit {
     static func carrierStatuses(root: String) throws -> [String: String] {
         let database = try DatabaseQueue(path: root + "/state/state.sqlite", configuration: readOnly)
         return try database.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT order_id, carrier_status FROM orders").map { ($0[0], $0[1]) })
+            Dictionary(try Row.fetchAll(db, sql: "SELECT order_id, carrier_status FROM shipments").map { ($0[0], $0[1]) }, uniquingKeysWith: { first, _ in first })
         }
     }
 
