@@ -80,13 +80,28 @@ def seed(binary, config, root, count):
 def insert_orders(root, rows):
     """Adds tracked shipments straight into the state lacakd created under `root`; each row is
     (order_id, shop_status, courier_code, courier_id, tracking_number, carrier_status,
-    buyer_status, seller_status, created_at, updated_at, next_check, version, written_version)."""
+    buyer_status, seller_status, created_at, updated_at, next_check, version, written_version).
+
+    State of schema v4 on keeps each package in `shipments`; the one-package schema before it
+    (an older release measured side by side) kept it in the order's row."""
     database = sqlite3.connect(os.path.join(root, "state", "state.sqlite"))
     database.execute("PRAGMA synchronous = OFF")
-    database.executemany(
-        "INSERT INTO orders (order_id, shop_status, courier_code, courier_id, tracking_number, carrier_status,"
-        " buyer_status, seller_status, created_at, updated_at, next_check, version, written_version)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    packages = database.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shipments'").fetchone() is not None
+    if packages:
+        rows = list(rows)
+        database.executemany(
+            "INSERT INTO orders (order_id, shop_status, courier_code, buyer_status, seller_status, created_at, updated_at,"
+            " version, written_version) VALUES (?,?,?,?,?,?,?,?,?)",
+            ((r[0], r[1], r[2], r[6], r[7], r[8], r[9], r[11], r[12]) for r in rows))
+        database.executemany(
+            "INSERT INTO shipments (order_id, tracking_number, courier_code, courier_id, carrier_status, added_at,"
+            " last_event_at, next_check) VALUES (?,?,?,?,?,?,?,?)",
+            ((r[0], r[4], r[2], r[3], r[5], r[8], r[8], r[10]) for r in rows))
+    else:
+        database.executemany(
+            "INSERT INTO orders (order_id, shop_status, courier_code, courier_id, tracking_number, carrier_status,"
+            " buyer_status, seller_status, created_at, updated_at, next_check, version, written_version)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     database.commit()
     database.close()
 

@@ -129,6 +129,15 @@ api_key = {{ env = "LACAK_CHAOS_KEY" }}
     return path
 
 
+def record(order_id, packages):
+    """The intake record of an order: one package as top-level fields, several as `packages`."""
+    if len(packages) == 1:
+        awb, code = packages[0]
+        return {"order_id": order_id, "tracking_number": awb, "courier": code, "status": "AWAITING_COLLECTION"}
+    return {"order_id": order_id, "status": "AWAITING_COLLECTION",
+            "packages": [{"tracking_number": awb, "courier": code, "package_id": f"{order_id}-{n}"} for n, (awb, code) in enumerate(packages)]}
+
+
 class Feeder(threading.Thread):
     """Drops intake files (written under a dot name, then renamed) holding good orders and a
     few bad records, over `seconds`."""
@@ -142,8 +151,7 @@ class Feeder(threading.Thread):
         batches = [self.orders[i:i + self.batch] for i in range(0, len(self.orders), self.batch)]
         pause = self.seconds / max(1, len(batches))
         for number, chunk in enumerate(batches):
-            lines = [json.dumps({"order_id": order_id, "tracking_number": awb, "courier": code, "status": "AWAITING_COLLECTION"})
-                     for order_id, awb, code in chunk]
+            lines = [json.dumps(record(order_id, packages)) for order_id, packages in chunk]
             # Records lacak must reject while keeping the rest of the file.
             lines.insert(len(lines) // 2, json.dumps({"order_id": f"../escape-{number}", "tracking_number": "X1", "courier": "jne"}))
             lines.insert(len(lines) // 3, json.dumps({"tracking_number": "NO-ID"}))
@@ -152,7 +160,7 @@ class Feeder(threading.Thread):
             with open(temporary, "w") as handle:
                 handle.write("\n".join(lines) + "\n")
             os.rename(temporary, os.path.join(self.incoming, f"batch-{number:05d}.jsonl"))
-            self.accepted += [order_id for order_id, _, _ in chunk]
+            self.accepted += [order_id for order_id, _ in chunk]
             self.files += 1
             time.sleep(pause)
 
@@ -202,18 +210,18 @@ def converge(work, expected, timeout):
     missing = ""
     while time.time() - started < timeout:
         try:
-            rows = dict(state_query(work, "SELECT order_id, carrier_status FROM orders"))
+            rows = dict(state_query(work, "SELECT tracking_number, carrier_status FROM shipments"))
             unwritten = state_query(work, "SELECT COUNT(*) FROM orders WHERE version > written_version")[0][0]
             pending = state_query(work, "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL")[0][0]
         except sqlite3.Error as error:
             missing = f"state unreadable: {error}"
             time.sleep(1)
             continue
-        wrong = [order_id for order_id, status in expected.items() if rows.get(order_id) != status]
+        wrong = [awb for awb, status in expected.items() if rows.get(awb) != status]
         if not wrong and unwritten == 0 and pending == 0:
             return time.time() - started, ""
-        sample = ", ".join(f"{order_id}={rows.get(order_id)}" for order_id in wrong[:5])
-        missing = f"{len(wrong)} order(s) not final ({sample}), {unwritten} snapshot(s) unwritten, {pending} notification(s) pending"
+        sample = ", ".join(f"{awb}={rows.get(awb)}" for awb in wrong[:5])
+        missing = f"{len(wrong)} package(s) not final ({sample}), {unwritten} snapshot(s) unwritten, {pending} notification(s) pending"
         time.sleep(1)
     return None, missing
 
@@ -277,11 +285,14 @@ def check(work, spool, accepted, expected, feeder):
     integrity = state_query(work, "PRAGMA integrity_check")[0][0]
     if integrity != "ok":
         failures.append(f"PRAGMA integrity_check: {integrity}")
-    rows = dict(state_query(work, "SELECT order_id, carrier_status FROM orders"))
-    wrong = {order_id: (rows.get(order_id), status) for order_id, status in expected.items() if rows.get(order_id) != status}
+    rows = dict(state_query(work, "SELECT tracking_number, carrier_status FROM shipments"))
+    wrong = {awb: (rows.get(awb), status) for awb, status in expected.items() if rows.get(awb) != status}
     if wrong:
-        failures.append(f"{len(wrong)} shipment(s) not at their timeline's final status, e.g. {list(wrong.items())[:5]}")
-    facts["orders"] = len(rows)
+        failures.append(f"{len(wrong)} package(s) not at their timeline's final status, e.g. {list(wrong.items())[:5]}")
+    facts["orders"] = len(known)
+    facts["packages"] = len(rows)
+    several = state_query(work, "SELECT COUNT(*) FROM (SELECT order_id FROM shipments GROUP BY order_id HAVING COUNT(*) > 1)")[0][0]
+    facts["orders_with_several_packages"] = several
     return failures, facts
 
 
@@ -306,7 +317,8 @@ def main():
     spool = os.path.join(work, "spool")
     log(f"seed {arguments.seed}, {arguments.shipments} shipments, {arguments.kills} kills, work directory {work}")
 
-    # Every shipment gets a scenario with a final status; numbers differ per run.
+    # Every shipment gets a scenario with a final status; numbers differ per run. Every fourth
+    # is the second package of the order before it (split orders, each package its own courier).
     orders, expected, table = [], {}, {}
     scenarios = sorted(SCENARIOS)
     presets = sorted(COURIER_CODES)
@@ -315,10 +327,12 @@ def main():
         code = COURIER_CODES[preset][index % len(COURIER_CODES[preset])]
         awb = f"CH{arguments.seed % 100000:05d}{index:07d}"
         scenario = scenarios[random.randrange(len(scenarios))]
-        order_id = f"CHAOS-{index:06d}"
-        orders.append((order_id, awb, code))
+        if index % 4 == 3:
+            orders[-1][1].append((awb, code))
+        else:
+            orders.append((f"CHAOS-{index:06d}", [(awb, code)]))
         table[awb] = scenario
-        expected[order_id] = SCENARIOS[scenario]
+        expected[awb] = SCENARIOS[scenario]
     shipments_file = os.path.join(work, "scenarios.json")
     with open(shipments_file, "w") as handle:
         json.dump(table, handle)
@@ -393,7 +407,7 @@ def main():
         with open(arguments.report, "w") as handle:
             json.dump(figures, handle, indent=2)
             handle.write("\n")
-    log(f"{figures.get('orders', 0)} orders, {figures.get('status_changes', 0)} status changes, "
+    log(f"{figures.get('orders', 0)} orders ({figures.get('orders_with_several_packages', 0)} with several packages), {figures.get('packages', 0)} packages, {figures.get('status_changes', 0)} status changes, "
         f"{figures.get('notification_files', 0)} notification files, {figures.get('requests', 0)} requests")
     if failures:
         for failure in failures:
