@@ -159,7 +159,7 @@ demo: build
 	grep -q listening $(DEMO_DIR)/courier-sim.log || { cat $(DEMO_DIR)/courier-sim.log; echo "courier-sim did not start (is port $(DEMO_PORT) free?)"; exit 1; }; \
 	export LACAK_DEMO_API_KEY=demo-key; \
 	cp config/demo-orders.jsonl $(DEMO_DIR)/spool/incoming/orders.jsonl; \
-	echo "== dropped 5 orders into $(DEMO_DIR)/spool/incoming; polling courier-sim every second"; \
+	echo "== dropped 6 orders (one of them shipped in two packages) into $(DEMO_DIR)/spool/incoming; polling courier-sim every second"; \
 	shown=""; \
 	for round in $$(seq 120); do \
 		$(BIN)/lacakd --check --all --config config/demo.toml > $(DEMO_DIR)/last-check.txt 2>&1 || { cat $(DEMO_DIR)/last-check.txt; exit 1; }; \
@@ -174,8 +174,8 @@ demo: build
 			echo '{"order_id": "DEMO-1005", "status": "CANCELLED"}' > $(DEMO_DIR)/spool/incoming/cancel.json; \
 			echo "== buyer of DEMO-1005 cancelled (dropped incoming/cancel.json)"; \
 		fi; \
-		done_count=$$(grep -l '"carrier": "delivered"' $(DEMO_DIR)/spool/orders/*.json 2>/dev/null | wc -l); \
-		[ "$$done_count" -ge 4 ] && break; \
+		done_count=$$(grep -l '"buyer": "received"' $(DEMO_DIR)/spool/orders/*.json 2>/dev/null | wc -l); \
+		[ "$$done_count" -ge 5 ] && break; \
 		sleep 1; \
 	done; \
 	echo "== last lacakd --check summary:"; cat $(DEMO_DIR)/last-check.txt; \
