@@ -85,7 +85,7 @@ package struct OrderUpdater: Sendable {
     }
 
     /// Creates or updates the order named by `record`.
-    package func apply(_ record: IntakeRecord, in transaction: StateTransaction, now: Timestamp) throws -> Effect {
+    package func apply(_ record: IntakeRecord, in transaction: any StateTransaction, now: Timestamp) throws -> Effect {
         let shop = OrderRules.ShopUpdate(orderID: record.orderID, shopStatus: record.shopStatus, courier: record.courier,
                                          trackingNumber: record.trackingNumber, packages: record.packages, meta: record.meta)
         let existing = try transaction.order(record.orderID)
@@ -102,7 +102,7 @@ package struct OrderUpdater: Sendable {
 
     /// Applies one courier answer to the order it was fetched for; `polledBy` is the courier
     /// that answered (a fallback provider, when the first one failed).
-    package func apply(_ outcome: TrackingOutcome, to shipment: DueShipment, polledBy: String? = nil, retryAfter: Double?, in transaction: StateTransaction, now: Timestamp, random: Double) throws -> Effect {
+    package func apply(_ outcome: TrackingOutcome, to shipment: DueShipment, polledBy: String? = nil, retryAfter: Double?, in transaction: any StateTransaction, now: Timestamp, random: Double) throws -> Effect {
         // The order may have changed since it was picked (new tracking number, cancelled).
         guard let order = try transaction.order(shipment.orderID) else { return Effect() }
         let result: OrderRules.PollResult
@@ -137,7 +137,7 @@ package struct OrderUpdater: Sendable {
     }
 
     /// Reschedules a shipment that could not be polled (no courier serves it).
-    package func postpone(_ shipment: DueShipment, reason: String, in transaction: StateTransaction, now: Timestamp, random: Double) throws {
+    package func postpone(_ shipment: DueShipment, reason: String, in transaction: any StateTransaction, now: Timestamp, random: Double) throws {
         guard let order = try transaction.order(shipment.orderID) else { return }
         try transaction.save(rules.postpone(shipment.trackingNumber, of: order, reason: reason, now: now, random: random), previous: order)
     }
@@ -145,7 +145,7 @@ package struct OrderUpdater: Sendable {
     // MARK: Alerts
 
     /// Tells the seller an order is late to ship, if its alert is due and it is still waiting.
-    package func alertLateDispatch(_ orderID: OrderID, in transaction: StateTransaction, now: Timestamp) throws -> Effect {
+    package func alertLateDispatch(_ orderID: OrderID, in transaction: any StateTransaction, now: Timestamp) throws -> Effect {
         guard let order = try transaction.order(orderID), let update = rules.lateDispatch(order, now: now) else { return Effect() }
         try transaction.save(update.order, previous: order)
         var effect = Effect()
@@ -155,7 +155,7 @@ package struct OrderUpdater: Sendable {
     }
 
     /// Stores status changes and their notifications; returns how many notifications were queued.
-    private func recordChanges(_ changes: [StatusChange], order: Order, in transaction: StateTransaction) throws -> Int {
+    private func recordChanges(_ changes: [StatusChange], order: Order, in transaction: any StateTransaction) throws -> Int {
         var queued = 0
         for var change in changes {
             change.notifications = change.kind.map { composer.recipients(of: $0).count } ?? 0

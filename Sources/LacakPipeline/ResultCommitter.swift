@@ -8,7 +8,7 @@ import Logging
 /// The single committer of a poll: applies results in one transaction per batch, so a crash
 /// loses at most a batch that was never acknowledged, then publishes what the batch changed.
 struct ResultCommitter: Sendable {
-    let store: StateStore
+    let store: any StateStore
     let updater: OrderUpdater
     let health: StorageHealth
     let logger: Logger

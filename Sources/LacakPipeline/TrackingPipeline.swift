@@ -14,7 +14,7 @@ import LacakIntake
 /// unchanged by `lacakd --check` and the daemon.
 package final class TrackingPipeline: Sendable {
     package let config: LacakConfig
-    package let store: StateStore
+    package let store: any StateStore
     package let layout: SpoolLayout
     let client: HTTPClient
     /// Which configured courier polls each shipment, with fallback and reassignment; holds each
@@ -59,7 +59,7 @@ package final class TrackingPipeline: Sendable {
             if let previous {
                 store = previous.store
             } else {
-                store = try StateStore(directory: config.daemon.stateDirectory)
+                store = try SQLiteStateStore(directory: config.daemon.stateDirectory)
             }
         } catch let error as SpoolError {
             throw .spool(error)
@@ -148,7 +148,7 @@ package final class TrackingPipeline: Sendable {
         let now = clock()
         let farAhead = farAhead(of: now)
         do {
-            let due = try await store.read("find due shipments") { try $0.dueShipments(now: now, all: all, limit: limit, farAhead: farAhead) }
+            let due = try await store.read("find due shipments") { try $0.dueShipments(now: now, all: all, limit: limit, excluding: [], farAhead: farAhead) }
             return await poll(due, stop: stop)
         } catch {
             var report = PollReport()

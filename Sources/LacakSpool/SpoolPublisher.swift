@@ -18,7 +18,7 @@ package import LacakStore
 /// Publishing runs under an exclusive lock, so `--check` and the daemon never interleave.
 package struct SpoolPublisher: Sendable {
     package let layout: SpoolLayout
-    let store: StateStore
+    let store: any StateStore
     let renderer: SnapshotRenderer
     let courierNames: [String: String]
     let lockPath: String
@@ -29,7 +29,7 @@ package struct SpoolPublisher: Sendable {
     /// Told what the publisher is waiting for or has moved aside, for the log.
     let note: @Sendable (String) -> Void
 
-    package init(layout: SpoolLayout, store: StateStore, zone: ZoneRules, courierNames: [String: String], lockDirectory: String,
+    package init(layout: SpoolLayout, store: any StateStore, zone: ZoneRules, courierNames: [String: String], lockDirectory: String,
                 note: @escaping @Sendable (String) -> Void = { _ in }) {
         self.layout = layout
         self.store = store

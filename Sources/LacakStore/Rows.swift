@@ -2,15 +2,6 @@ package import GRDB
 import LacakSupport
 package import LacakModel
 
-/// A notification waiting in (or delivered from) the outbox.
-package struct OutboxEntry: Sendable, Equatable {
-    package var id: Int64
-    package var fileName: String
-    package var payload: [UInt8]
-    /// The payload is in the spool's `tmp/` under `fileName`, about to be renamed into `new/`.
-    package var staged: Bool
-}
-
 extension Row {
     /// Decodes `SELECT time, status, reason, code, description, location FROM events`.
     func event() -> TrackingEvent {

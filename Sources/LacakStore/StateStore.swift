@@ -1,305 +1,137 @@
-import Foundation
-import GRDB
+package import LacakSupport
+package import LacakModel
 
-/// The SQLite state under the state directory: orders, deduplicated events, poll schedule,
-/// status history and the notification outbox.
+/// Where lacak keeps what it knows: orders and their packages, events, the poll schedule,
+/// status history and the notification outbox. The pipeline, the spool and the commands use
+/// state only through this protocol and `StateTransaction`, never SQL.
 ///
-/// WAL mode lets `lacakd --check` and the daemon read while the other writes; writes take
-/// SQLite's lock with a generous busy timeout, so the two never corrupt or double-apply.
-package final class StateStore: Sendable {
-    /// Path of the database file.
-    package let path: String
-    let pool: DatabasePool
-    /// Device and inode of the file opened, to notice it being deleted or replaced.
-    private let identity: (device: UInt64, inode: UInt64)?
+/// `SQLiteStateStore` is the embedded implementation; a shared database for several nodes
+/// implements the same two protocols. Every `write` body runs in one transaction: all it does
+/// commits together or not at all, which is what exactly-once notifications rest on.
+package protocol StateStore: Sendable {
+    /// Where the state lives, for messages.
+    var path: String { get }
 
-    /// Opens (and creates or migrates) `state.sqlite` in `directory`.
-    package init(directory: String) throws(StoreError) {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        } catch {
-            throw StoreError(operation: "create state directory \(directory)", message: "\(error.localizedDescription)")
-        }
-        path = (directory as NSString).appendingPathComponent("state.sqlite")
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(60)
-        configuration.prepareDatabase { db in
-            // FULL makes each commit durable before the spool file it allows is published:
-            // exactly-once delivery depends on it.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
-        }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw StoreError(operation: "open \(path)", message: "\(error)")
-        }
-        identity = Self.fileIdentity(path)
-    }
+    /// Fails when the state lacak opened can no longer be written where it was opened (the
+    /// database file deleted or replaced): whatever is committed from then on would be lost.
+    func verifyFile() throws(StoreError)
 
-    private static func fileIdentity(_ path: String) -> (device: UInt64, inode: UInt64)? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return (UInt64(info.st_dev), UInt64(info.st_ino))
-    }
-
-    /// Fails when the database file lacak opened has been deleted or replaced since: whatever
-    /// lacak commits from then on would go into a file nobody will open again, so it must stop.
-    package func verifyFile() throws(StoreError) {
-        guard let identity else { return }
-        guard let now = Self.fileIdentity(path) else {
-            throw StoreError(operation: "keep using \(path)", message: "the database was deleted while lacak ran; stopping rather than losing work (restore it, or restart lacak to start anew)")
-        }
-        guard now == identity else {
-            throw StoreError(operation: "keep using \(path)", message: "the database was replaced by another file while lacak ran; stopping rather than losing work (restart lacak to use the new one)")
-        }
-    }
-
-    /// Runs `body` in one write transaction; everything it does commits together or not at all.
-    package func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (StateTransaction) throws -> T) async throws(StoreError) -> T {
-        // Nothing is committed into a database file that was deleted or replaced: the caller
-        // keeps its input (an intake file stays in incoming/) and the daemon stops.
-        try verifyFile()
-        do {
-            return try await pool.write { db in try body(StateTransaction(db: db)) }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(operation: operation, message: "\(error)")
-        }
-    }
-
-    /// Synchronous variant of `write` for callers outside async code (tools, tests).
-    package func writeNow<T>(_ operation: String, _ body: (StateTransaction) throws -> T) throws(StoreError) -> T {
-        try verifyFile()
-        do {
-            return try pool.write { db in try body(StateTransaction(db: db)) }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(operation: operation, message: "\(error)")
-        }
-    }
+    /// Runs `body` in one write transaction.
+    func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws(StoreError) -> T
 
     /// Runs `body` on a consistent snapshot of the state.
-    package func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (StateTransaction) throws -> T) async throws(StoreError) -> T {
-        do {
-            return try await pool.read { db in try body(StateTransaction(db: db)) }
-        } catch {
-            throw StoreError(operation: operation, message: "\(error)")
-        }
-    }
+    func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws(StoreError) -> T
 
-    /// Synchronous variant of `read`.
-    package func readNow<T>(_ operation: String, _ body: (StateTransaction) throws -> T) throws(StoreError) -> T {
-        do {
-            return try pool.read { db in try body(StateTransaction(db: db)) }
-        } catch {
-            throw StoreError(operation: operation, message: "\(error)")
-        }
-    }
+    /// `write` for callers outside async code (the spool writer, tools, tests).
+    func writeNow<T>(_ operation: String, _ body: (any StateTransaction) throws -> T) throws(StoreError) -> T
 
-    /// `PRAGMA integrity_check`; "ok" when the database is sound.
-    package func integrityCheck() throws(StoreError) -> String {
-        try readNow("integrity check") { transaction in
-            try String.fetchAll(transaction.db, sql: "PRAGMA integrity_check").joined(separator: "; ")
-        }
-    }
+    /// `read` for callers outside async code.
+    func readNow<T>(_ operation: String, _ body: (any StateTransaction) throws -> T) throws(StoreError) -> T
 
-    static let migrator: DatabaseMigrator = {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE orders (
-                    order_id TEXT PRIMARY KEY NOT NULL,
-                    shop_status TEXT NOT NULL,
-                    courier_code TEXT,
-                    courier_id TEXT,
-                    courier_candidates TEXT,
-                    tracking_number TEXT,
-                    service TEXT,
-                    carrier_status TEXT NOT NULL,
-                    carrier_reason TEXT,
-                    status_time INTEGER,
-                    buyer_status TEXT NOT NULL,
-                    seller_status TEXT NOT NULL,
-                    meta TEXT,
-                    created_at INTEGER NOT NULL,
-                    updated_at INTEGER NOT NULL,
-                    last_event_at INTEGER,
-                    last_checked INTEGER,
-                    next_check INTEGER,
-                    confirmations INTEGER NOT NULL DEFAULT 0,
-                    failures INTEGER NOT NULL DEFAULT 0,
-                    last_error TEXT,
-                    ready_since INTEGER,
-                    dispatch_alert_at INTEGER,
-                    version INTEGER NOT NULL DEFAULT 1,
-                    written_version INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX orders_next_check ON orders(next_check) WHERE next_check IS NOT NULL;
-                CREATE INDEX orders_dispatch_alert ON orders(dispatch_alert_at) WHERE dispatch_alert_at IS NOT NULL;
-                CREATE INDEX orders_unwritten ON orders(order_id) WHERE version > written_version;
-
-                CREATE TABLE events (
-                    order_id TEXT NOT NULL,
-                    fingerprint TEXT NOT NULL,
-                    time INTEGER NOT NULL,
-                    status TEXT,
-                    reason TEXT,
-                    code TEXT,
-                    description TEXT NOT NULL,
-                    location TEXT,
-                    seen_at INTEGER NOT NULL,
-                    PRIMARY KEY (order_id, fingerprint)
-                ) WITHOUT ROWID;
-
-                -- Every change of an order's status, and every alert about an order (late
-                -- dispatch) with its status unchanged; `notifications` files are owed for it.
-                CREATE TABLE status_changes (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    order_id TEXT NOT NULL,
-                    at INTEGER NOT NULL,
-                    old_carrier TEXT,
-                    new_carrier TEXT NOT NULL,
-                    old_buyer TEXT,
-                    new_buyer TEXT NOT NULL,
-                    old_seller TEXT,
-                    new_seller TEXT NOT NULL,
-                    kind TEXT,
-                    event_fingerprint TEXT,
-                    notifications INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX status_changes_order ON status_changes(order_id);
-
-                CREATE TABLE outbox (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    change_id INTEGER NOT NULL REFERENCES status_changes(id),
-                    order_id TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    audience TEXT NOT NULL,
-                    file_name TEXT NOT NULL UNIQUE,
-                    payload BLOB NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    staged INTEGER NOT NULL DEFAULT 0,
-                    delivered_at INTEGER
-                );
-                CREATE INDEX outbox_pending ON outbox(id) WHERE delivered_at IS NULL;
-                """)
-        }
-        // Shipment-level evidence and event texts no status rule reads.
-        migrator.registerMigration("v2") { db in
-            try db.execute(sql: """
-                ALTER TABLE orders ADD COLUMN disputed INTEGER NOT NULL DEFAULT 0;
-
-                -- Event texts no status rule classified, per courier code, folded (digits and
-                -- bracketed names stripped) so one wording is one row.
-                CREATE TABLE unmatched_texts (
-                    courier TEXT NOT NULL,
-                    normalized TEXT NOT NULL,
-                    example TEXT NOT NULL,
-                    tracking_number TEXT NOT NULL,
-                    provider TEXT,
-                    count INTEGER NOT NULL,
-                    first_seen INTEGER NOT NULL,
-                    last_seen INTEGER NOT NULL,
-                    PRIMARY KEY (courier, normalized)
-                ) WITHOUT ROWID;
-                """)
-        }
-        // Events of a shipment not kept because of max_events (the oldest).
-        migrator.registerMigration("v3") { db in
-            try db.execute(sql: "ALTER TABLE orders ADD COLUMN events_dropped INTEGER NOT NULL DEFAULT 0")
-        }
-        migrator.registerMigration("v4", migrate: StateStore.packagesOfTheirOwn)
-        return migrator
-    }()
+    /// A consistency check of the storage; "ok" when it is sound.
+    func integrityCheck() throws(StoreError) -> String
 }
 
-extension StateStore {
-    /// Migration v4: an order's packages get a table of their own, keyed by order and tracking
-    /// number, and events and status changes name the package they belong to. Every order of
-    /// the one-package schema with a tracking number becomes an order with that one package;
-    /// every snapshot is rewritten once, to gain its `packages` list.
-    static func packagesOfTheirOwn(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE shipments (
-                order_id TEXT NOT NULL,
-                tracking_number TEXT NOT NULL,
-                package_id TEXT,
-                courier_code TEXT,
-                courier_id TEXT,
-                courier_candidates TEXT,
-                service TEXT,
-                carrier_status TEXT NOT NULL,
-                carrier_reason TEXT,
-                status_time INTEGER,
-                added_at INTEGER NOT NULL,
-                last_event_at INTEGER,
-                last_checked INTEGER,
-                next_check INTEGER,
-                confirmations INTEGER NOT NULL DEFAULT 0,
-                failures INTEGER NOT NULL DEFAULT 0,
-                last_error TEXT,
-                disputed INTEGER NOT NULL DEFAULT 0,
-                events_dropped INTEGER NOT NULL DEFAULT 0,
-                PRIMARY KEY (order_id, tracking_number)
-            ) WITHOUT ROWID;
-            INSERT INTO shipments
-                SELECT order_id, tracking_number, NULL, courier_code, courier_id, courier_candidates, service,
-                       carrier_status, carrier_reason, status_time, created_at, last_event_at, last_checked, next_check,
-                       confirmations, failures, last_error, disputed, events_dropped
-                FROM orders WHERE tracking_number IS NOT NULL;
-            CREATE INDEX shipments_next_check ON shipments(next_check) WHERE next_check IS NOT NULL;
+/// The typed operations on state, valid inside one `StateStore.write` or `read` call.
+package protocol StateTransaction {
+    // MARK: Orders and packages
 
-            CREATE TABLE package_events (
-                order_id TEXT NOT NULL,
-                tracking_number TEXT NOT NULL,
-                fingerprint TEXT NOT NULL,
-                time INTEGER NOT NULL,
-                status TEXT,
-                reason TEXT,
-                code TEXT,
-                description TEXT NOT NULL,
-                location TEXT,
-                seen_at INTEGER NOT NULL,
-                PRIMARY KEY (order_id, tracking_number, fingerprint)
-            ) WITHOUT ROWID;
-            INSERT INTO package_events
-                SELECT e.order_id, o.tracking_number, e.fingerprint, e.time, e.status, e.reason, e.code, e.description, e.location, e.seen_at
-                FROM events e JOIN orders o ON o.order_id = e.order_id WHERE o.tracking_number IS NOT NULL;
-            DROP TABLE events;
-            ALTER TABLE package_events RENAME TO events;
+    func order(_ orderID: OrderID) throws -> Order?
+    /// The orders with these ids that exist, by id, with their packages.
+    func orders(_ orderIDs: [OrderID]) throws -> [OrderID: Order]
+    /// Stores `order` as a whole, `previous` being what was read for it (nil: it is new):
+    /// packages no longer in it are deleted with their events. Its version is bumped so its
+    /// snapshot is rewritten, unless `rewriteSnapshot` is false.
+    func save(_ order: Order, previous: Order?, rewriteSnapshot: Bool) throws
+    /// Packages due at `now` (or every one still polled when `all`), earliest first, leaving
+    /// out those of the couriers in `excluding` ("" stands for packages without one); a
+    /// next check later than `farAhead` is due too (set under a clock since corrected).
+    func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String>, farAhead: Timestamp?) throws -> [DueShipment]
+    /// The earliest moment a poll or a dispatch alert is due; nil when nothing is scheduled.
+    func nextWakeup(excluding: Set<String>, farAhead: Timestamp?) throws -> Timestamp?
+    /// The courier codes of packages still being tracked (nil: packages that named none).
+    func activeCourierCodes() throws -> [String?]
+    /// Points the tracked packages with this courier code at `courierID`; packages that had
+    /// none become due at `now`. Returns how many changed.
+    func assign(courierCode: String?, to courierID: String?, now: Timestamp) throws -> Int
+    /// Orders whose late-dispatch alert is due.
+    func dueDispatchAlerts(now: Timestamp, limit: Int) throws -> [OrderID]
+    /// Packages that will be polled again.
+    func activeShipmentCount() throws -> Int
+    func orderCount() throws -> Int
 
-            CREATE TABLE orders_v4 (
-                order_id TEXT PRIMARY KEY NOT NULL,
-                shop_status TEXT NOT NULL,
-                courier_code TEXT,
-                buyer_status TEXT NOT NULL,
-                seller_status TEXT NOT NULL,
-                meta TEXT,
-                created_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL,
-                ready_since INTEGER,
-                dispatch_alert_at INTEGER,
-                version INTEGER NOT NULL DEFAULT 1,
-                written_version INTEGER NOT NULL DEFAULT 0
-            );
-            INSERT INTO orders_v4
-                SELECT order_id, shop_status, courier_code, buyer_status, seller_status, meta, created_at, updated_at,
-                       ready_since, dispatch_alert_at, version + 1, written_version
-                FROM orders;
-            DROP TABLE orders;
-            ALTER TABLE orders_v4 RENAME TO orders;
-            CREATE INDEX orders_dispatch_alert ON orders(dispatch_alert_at) WHERE dispatch_alert_at IS NOT NULL;
-            CREATE INDEX orders_unwritten ON orders(order_id) WHERE version > written_version;
+    // MARK: Events
 
-            -- Changes from before v4 were all about the order's one package.
-            ALTER TABLE status_changes ADD COLUMN tracking_number TEXT;
-            UPDATE status_changes SET tracking_number =
-                (SELECT tracking_number FROM shipments s WHERE s.order_id = status_changes.order_id);
-            """)
+    /// The events of each of the order's packages, in chronological order.
+    func events(_ orderID: OrderID) throws -> [TrackingNumber: [TrackingEvent]]
+    /// The events of one package, in chronological order.
+    func events(_ orderID: OrderID, trackingNumber: TrackingNumber) throws -> [TrackingEvent]
+    func eventFingerprints(_ orderID: OrderID, trackingNumber: TrackingNumber) throws -> Set<String>
+    /// Keeps the newest `limit` events of a package; returns how many went.
+    @discardableResult
+    func pruneEvents(_ orderID: OrderID, trackingNumber: TrackingNumber, keeping limit: Int) throws -> Int
+    /// Adds events not stored yet (by fingerprint) to a package.
+    func insertEvents(_ events: [TrackingEvent], orderID: OrderID, trackingNumber: TrackingNumber, seenAt: Timestamp) throws
+    func deleteEvents(_ orderID: OrderID, trackingNumber: TrackingNumber) throws
+
+    // MARK: Unmatched texts
+
+    /// Counts one event text no status rule read; true when it is a wording not seen before.
+    @discardableResult
+    func countUnmatched(courier: String, text: String, trackingNumber: String, provider: String?, at time: Timestamp) throws -> Bool
+    /// Unmatched texts, most frequent first (of one courier code, when given).
+    func unmatchedTexts(courier: String?, limit: Int) throws -> [UnmatchedText]
+    /// Unmatched wordings per courier code.
+    func unmatchedCounts() throws -> [String: Int]
+
+    // MARK: Changes, outbox and snapshots
+
+    /// Stores a status change; returns its id, which names its notifications.
+    func record(_ change: StatusChange) throws -> Int64
+    /// Puts a rendered notification in the outbox, in the same transaction as its change.
+    func enqueue(changeID: Int64, orderID: OrderID, kind: NotificationKind, audience: Audience, fileName: String, payload: [UInt8], createdAt: Timestamp) throws
+    /// Notifications not yet delivered, oldest first.
+    func pendingOutbox(limit: Int) throws -> [OutboxEntry]
+    func markStaged(_ ids: [Int64]) throws
+    func markDelivered(_ ids: [Int64], at time: Timestamp) throws
+    func pendingOutboxCount() throws -> Int
+    /// Orders whose snapshot file is older than their state.
+    func unwrittenOrders(limit: Int) throws -> [Order]
+    /// Records that the snapshot of `version` is on disk (a newer version stays unwritten).
+    func markWritten(_ orderID: OrderID, version: Int64) throws
+}
+
+extension StateTransaction {
+    package func save(_ order: Order, previous: Order?) throws {
+        try save(order, previous: previous, rewriteSnapshot: true)
+    }
+
+    package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String> = []) throws -> [DueShipment] {
+        try dueShipments(now: now, all: all, limit: limit, excluding: excluding, farAhead: nil)
+    }
+
+    package func nextWakeup() throws -> Timestamp? {
+        try nextWakeup(excluding: [], farAhead: nil)
+    }
+
+    package func unmatchedTexts(courier: String? = nil) throws -> [UnmatchedText] {
+        try unmatchedTexts(courier: courier, limit: 1000)
+    }
+}
+
+/// A notification waiting in (or delivered from) the outbox.
+package struct OutboxEntry: Sendable, Equatable {
+    package var id: Int64
+    package var fileName: String
+    package var payload: [UInt8]
+    /// The payload is in the spool's `tmp/` under `fileName`, about to be renamed into `new/`.
+    package var staged: Bool
+
+    package init(id: Int64, fileName: String, payload: [UInt8], staged: Bool) {
+        self.id = id
+        self.fileName = fileName
+        self.payload = payload
+        self.staged = staged
     }
 }
 

@@ -50,7 +50,7 @@ struct UnmatchedCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         do {
-            let store = try StateStore(directory: config.daemon.stateDirectory)
+            let store = try SQLiteStateStore(directory: config.daemon.stateDirectory)
             rows = try store.readNow("list unmatched texts") { try $0.unmatchedTexts(courier: courier?.lowercased(), limit: limit) }
         } catch {
             logging.logger.error("\(error.description)")

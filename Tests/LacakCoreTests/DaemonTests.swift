@@ -128,8 +128,8 @@ import Testing
         }
         await daemon.process.stopExpectingSuccess(timeout: 20)
 
-        let store = try StateStore(directory: daemon.directory.join("state"))
-        let owed = try store.readNow("owed") { try Int.fetchOne($0.db, sql: "SELECT SUM(notifications) FROM status_changes") ?? -1 }
+        let store = try SQLiteStateStore(directory: daemon.directory.join("state"))
+        let owed = try store.sql { try Int.fetchOne($0, sql: "SELECT SUM(notifications) FROM status_changes") ?? -1 }
         let notes = try daemon.notifications()
         #expect(notes.count == owed)
         let keys = notes.compactMap { note -> String? in
@@ -218,10 +218,10 @@ import Testing
         #expect(daemon.log.contains("letting requests in flight finish"))
 
         // Everything accepted is in state, every owed notification is delivered exactly once.
-        let store = try StateStore(directory: daemon.directory.join("state"))
+        let store = try SQLiteStateStore(directory: daemon.directory.join("state"))
         #expect(try store.readNow("count") { try $0.orderCount() } == 12)
         #expect(try store.readNow("pending") { try $0.pendingOutboxCount() } == 0)
-        let owed = try store.readNow("owed") { try Int.fetchOne($0.db, sql: "SELECT SUM(notifications) FROM status_changes") ?? -1 }
+        let owed = try store.sql { try Int.fetchOne($0, sql: "SELECT SUM(notifications) FROM status_changes") ?? -1 }
         let files = daemon.directory.list("spool/notifications/new")
         #expect(files.count == owed)
         let ids = try daemon.notifications().compactMap { $0["id"]?.stringValue }

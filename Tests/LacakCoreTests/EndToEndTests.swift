@@ -195,9 +195,9 @@ import GRDB
         #expect(setup.directory.list("spool/notifications/tmp").isEmpty)
 
         // State agrees: every change with a notification kind has one file per audience.
-        let store = try StateStore(directory: setup.directory.join("state"))
-        let expected = try store.readNow("count") { transaction in
-            try Int.fetchOne(transaction.db, sql: "SELECT COUNT(*) * 2 FROM status_changes WHERE kind IS NOT NULL") ?? -1
+        let store = try SQLiteStateStore(directory: setup.directory.join("state"))
+        let expected = try store.sql { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) * 2 FROM status_changes WHERE kind IS NOT NULL") ?? -1
         }
         #expect(expected == names.count)
         #expect(try store.readNow("pending") { try $0.pendingOutboxCount() } == 0)

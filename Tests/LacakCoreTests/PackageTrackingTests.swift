@@ -10,7 +10,7 @@ import Testing
 
     @Test func stateKeepsEachPackageWithItsOwnEvents() throws {
         let directory = TestDirectory("lacak-packages")
-        let store = try StateStore(directory: directory.join("state"))
+        let store = try SQLiteStateStore(directory: directory.join("state"))
         var order = Order(orderID: "S-1", shopStatus: .inTransit, now: Self.now)
         var first = Shipment(trackingNumber: "JX80001", packageID: "PKG-1", courierCode: "jne", courierID: "binderbyte", now: Self.now)
         first.carrier = CarrierState(status: .inTransit, reason: nil, statusTime: Self.now)

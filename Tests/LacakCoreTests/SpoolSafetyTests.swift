@@ -144,7 +144,7 @@ import Testing
 
     @Test func aHeldSpoolLockIsWaitedForBoundedAndNamed() async throws {
         let directory = TestDirectory("lock")
-        let store = try StateStore(directory: directory.join("state"))
+        let store = try SQLiteStateStore(directory: directory.join("state"))
         let layout = SpoolLayout(root: directory.join("spool"))
         try layout.create()
         var publisher = SpoolPublisher(layout: layout, store: store, zone: .utc, courierNames: [:], lockDirectory: directory.join("state"))

@@ -30,7 +30,7 @@ import GRDB
 
     @Test func aDatabaseFromTheOneShipmentReleaseKeepsItsOrdersAndEvents() throws {
         let directory = try Self.copyOfFixture()
-        let store = try StateStore(directory: directory.join("state"))
+        let store = try SQLiteStateStore(directory: directory.join("state"))
         let orders = try store.readNow("read") { transaction in
             try transaction.orders(["DEMO-1001", "DEMO-1002", "DEMO-1003", "DEMO-1004", "DEMO-1005"])
         }
@@ -56,14 +56,14 @@ import GRDB
         // written once more, to gain its packages list.
         #expect(orders.values.map(\.shipments.count).sorted() == [0, 1, 1, 1, 1])
         #expect(orders.values.allSatisfy { $0.version > $0.writtenVersion })
-        let named = try store.readNow("read") { try String?.fetchAll($0.db, sql: "SELECT tracking_number FROM status_changes WHERE order_id = 'DEMO-1001'") }
+        let named = try store.sql { try String?.fetchAll($0, sql: "SELECT tracking_number FROM status_changes WHERE order_id = 'DEMO-1001'") }
         #expect(!named.isEmpty && named.allSatisfy { $0 == "JX2611280001" })
         #expect(try store.integrityCheck() == "ok")
     }
 
     @Test func notificationsOwedBeforeTheUpgradeAreDeliveredOnceAfterIt() throws {
         let directory = try Self.copyOfFixture()
-        let store = try StateStore(directory: directory.join("state"))
+        let store = try SQLiteStateStore(directory: directory.join("state"))
         #expect(try store.readNow("read") { try $0.pendingOutboxCount() } == 2)
         let layout = SpoolLayout(root: directory.join("spool"))
         try layout.create()

@@ -3,11 +3,11 @@ package import LacakSupport
 package import LacakModel
 import Foundation
 
-/// The typed operations on state, valid inside one `StateStore.write` or `read` call.
+/// `StateTransaction` on SQLite, valid inside one `SQLiteStateStore.write` or `read` call.
 ///
-/// All SQL of lacak lives here; the pipeline decides what to do, this type knows how it is stored.
-/// Hot statements are prepared once per connection and reused.
-package struct StateTransaction {
+/// All SQL of lacak lives here; the pipeline decides what to do, this type knows how it is
+/// stored. Hot statements are prepared once per connection and reused.
+package struct SQLiteTransaction: StateTransaction {
     let db: Database
 
     // MARK: Orders
@@ -53,7 +53,7 @@ package struct StateTransaction {
     /// order row and the packages that differ are written; packages no longer in the order are
     /// deleted with their events. The version is bumped so the snapshot is rewritten, unless
     /// `rewriteSnapshot` is false (only schedule bookkeeping changed).
-    package func save(_ order: Order, previous: Order?, rewriteSnapshot: Bool = true) throws {
+    package func save(_ order: Order, previous: Order?, rewriteSnapshot: Bool) throws {
         guard let previous else {
             try db.cachedStatement(sql: Self.insertOrderSQL).execute(arguments: StatementArguments(order.values))
             for shipment in order.shipments { try upsert(shipment, of: order.orderID) }
@@ -103,7 +103,7 @@ package struct StateTransaction {
     /// leaving out those of the couriers in `excluding` ("" stands for shipments without one).
     /// A `next_check` later than `farAhead` is due too: no interval of the config reaches that
     /// far, so it was set under a clock that has since been corrected backwards.
-    package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String> = [], farAhead: Timestamp? = nil) throws -> [DueShipment] {
+    package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String>, farAhead: Timestamp?) throws -> [DueShipment] {
         var sql = "SELECT order_id, tracking_number, courier_code, courier_id, failures FROM shipments WHERE "
         var arguments: StatementArguments = []
         if all {
@@ -147,7 +147,7 @@ package struct StateTransaction {
     /// The earliest moment any work is due: a poll or a dispatch alert; nil when nothing is scheduled.
     ///
     /// Both come from partial indexes, so this costs the same with ten or a million idle orders.
-    package func nextWakeup(excluding: Set<String> = [], farAhead: Timestamp? = nil) throws -> Timestamp? {
+    package func nextWakeup(excluding: Set<String>, farAhead: Timestamp?) throws -> Timestamp? {
         var arguments: StatementArguments = []
         let filter = Self.exclusion(excluding, arguments: &arguments)
         if let farAhead {
@@ -237,7 +237,6 @@ package struct StateTransaction {
     }
 
     /// Keeps the newest `limit` events of a package and deletes the rest; how many went.
-    @discardableResult
     package func pruneEvents(_ orderID: OrderID, trackingNumber: TrackingNumber, keeping limit: Int) throws -> Int {
         try db.execute(sql: """
             DELETE FROM events WHERE order_id = ? AND tracking_number = ? AND fingerprint NOT IN
@@ -270,7 +269,6 @@ package struct StateTransaction {
     package static let unmatchedPerCourier = 2_000
 
     /// Counts one unmatched event text; true when it is a wording not seen before.
-    @discardableResult
     package func countUnmatched(courier: String, text: String, trackingNumber: String, provider: String?, at time: Timestamp) throws -> Bool {
         let normalized = UnmatchedTextFolding.fold(text)
         guard !normalized.isEmpty else { return false }
@@ -287,7 +285,7 @@ package struct StateTransaction {
     }
 
     /// Unmatched texts, most frequent first (of one courier code, when given).
-    package func unmatchedTexts(courier: String? = nil, limit: Int = 1000) throws -> [UnmatchedText] {
+    package func unmatchedTexts(courier: String?, limit: Int) throws -> [UnmatchedText] {
         var sql = "SELECT courier, normalized, example, tracking_number, provider, count, first_seen, last_seen FROM unmatched_texts"
         var arguments: StatementArguments = []
         if let courier {
