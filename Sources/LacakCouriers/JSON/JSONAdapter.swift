@@ -6,7 +6,7 @@ package import LacakConfig
 
 /// The declarative adapter: request templates and a response mapping from the config, so a
 /// user adds a courier without recompiling.
-package struct JSONAdapter: CourierAdapter {
+package struct JSONAdapter: HTTPProvider {
     package let settings: CourierSettings
     let dialect: JSONDialectSettings
     let zone: ZoneRules
@@ -26,19 +26,17 @@ package struct JSONAdapter: CourierAdapter {
         dialect.request.isBatch ? settings.batchSize : 1
     }
 
-    package func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome {
-        guard !queries.isEmpty else { return BatchOutcome(results: [:], requests: 0) }
-        let request: HTTPRequest
-        do {
-            request = try makeRequest(for: queries)
-        } catch {
-            return .failed(queries, error, requests: 0)
-        }
-        do {
-            let response = try await client.send(request)
-            return interpret(response, for: queries)
-        } catch {
-            return .failed(queries, .transport(error.redacted(by: redactor)))
+    package func requests(for queries: [TrackingQuery]) throws(CourierError) -> [ProviderRequest] {
+        [ProviderRequest(http: try makeRequest(for: queries), queries: queries)]
+    }
+
+    package func parse(_ answer: Result<HTTPResponse, TransportError>, for request: ProviderRequest) -> ProviderReading {
+        switch answer {
+        case .failure(let error):
+            return .failed(request, .transport(error.redacted(by: redactor)))
+        case .success(let response):
+            let outcome = interpret(response, for: request.queries)
+            return ProviderReading(results: outcome.results, retryAfter: outcome.retryAfter)
         }
     }
 

@@ -9,7 +9,7 @@ package import LacakConfig
 /// Native rather than declarative because AfterShip only knows numbers that were created with
 /// `POST /trackings`: numbers missing from the list are created (one request each) and report
 /// no events until AfterShip has fetched them from the courier.
-package struct AfterShipAdapter: CourierAdapter {
+package struct AfterShipAdapter: HTTPProvider {
     package let settings: CourierSettings
     let exchange: NativeExchange
     let zone: ZoneRules
@@ -26,30 +26,39 @@ package struct AfterShipAdapter: CourierAdapter {
 
     var base: String { exchange.base(default: "https://api.aftership.com/tracking/2025-04") }
 
-    package func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome {
-        guard !queries.isEmpty else { return BatchOutcome(results: [:], requests: 0) }
+    private var headers: [(name: String, value: String)] { [("as-api-key", exchange.apiKey)] }
+
+    package func requests(for queries: [TrackingQuery]) throws(CourierError) -> [ProviderRequest] {
         let list = queries.map { URLEncoding.percentEncode($0.trackingNumber.rawValue) }.joined(separator: ",")
-        let headers = [("as-api-key", exchange.apiKey)]
-        var requests = 1
-        var results: [TrackingNumber: TrackingOutcome]
-        switch await exchange.send("GET", base + "/trackings?tracking_numbers=" + list, headers: headers, using: client) {
-        case .failure(let error):
-            return .failed(queries, error)
-        case .success(let answer):
-            results = interpret(answer.body, for: queries.map(\.trackingNumber))
-        }
-        for query in queries where results[query.trackingNumber] == nil {
-            requests += 1
-            var fields: [(key: String, value: JSONValue)] = [("tracking_number", .string(query.trackingNumber.rawValue))]
-            if let slug = query.courierCode { fields.append(("slug", .string(slug))) }
-            switch await exchange.send("POST", base + "/trackings", headers: headers, body: .object(JSONObject(fields)), acceptedStatuses: [400, 404, 422], using: client) {
+        return [ProviderRequest(http: exchange.request("GET", base + "/trackings?tracking_numbers=" + list, headers: headers), queries: queries, step: .track)]
+    }
+
+    /// The list answer gives the numbers AfterShip holds; each one it lacks is created (one
+    /// request each) and reports no events until AfterShip has fetched it from the courier.
+    package func parse(_ answer: Result<HTTPResponse, TransportError>, for request: ProviderRequest) -> ProviderReading {
+        switch request.step {
+        case .register, .trackRegistered:
+            guard let query = request.queries.first else { return ProviderReading() }
+            switch exchange.read(answer, acceptedStatuses: [400, 404, 422]) {
+            case .failure(let error): return ProviderReading(results: [query.trackingNumber: .failed(error)])
+            case .success(let answer): return ProviderReading(results: [query.trackingNumber: created(answer.status, answer.body)])
+            }
+        case .track:
+            switch exchange.read(answer) {
             case .failure(let error):
-                results[query.trackingNumber] = .failed(error)
+                return .failed(request, error)
             case .success(let answer):
-                results[query.trackingNumber] = created(answer.status, answer.body)
+                let results = interpret(answer.body, for: request.queries.map(\.trackingNumber))
+                let missing = request.queries.filter { results[$0.trackingNumber] == nil }
+                return ProviderReading(results: results, next: missing.map(creation))
             }
         }
-        return BatchOutcome(results: results, requests: requests)
+    }
+
+    private func creation(_ query: TrackingQuery) -> ProviderRequest {
+        var fields: [(key: String, value: JSONValue)] = [("tracking_number", .string(query.trackingNumber.rawValue))]
+        if let slug = query.courierCode { fields.append(("slug", .string(slug))) }
+        return ProviderRequest(http: exchange.request("POST", base + "/trackings", headers: headers, body: .object(JSONObject(fields))), queries: [query], step: .register)
     }
 
     package func interpret(_ response: HTTPResponse, for queries: [TrackingQuery]) -> BatchOutcome {

@@ -6,9 +6,9 @@ package import LacakConfig
 /// 17TRACK API v2.2: `POST /track/v2.2/gettrackinfo` with up to 40 numbers, header `17token`.
 ///
 /// Native rather than declarative because 17TRACK answers a number it has not been told about
-/// with a rejection (-18019902) inside an HTTP 200: the adapter then registers those numbers
+/// with a rejection (-18019902) inside an HTTP 200: the provider then registers those numbers
 /// (`/register`, which spends quota, so only for numbers that need it) and asks again.
-package struct SeventeenTrackAdapter: CourierAdapter {
+package struct SeventeenTrackAdapter: HTTPProvider {
     package let settings: CourierSettings
     let exchange: NativeExchange
     let zone: ZoneRules
@@ -25,34 +25,42 @@ package struct SeventeenTrackAdapter: CourierAdapter {
 
     var base: String { exchange.base(default: "https://api.17track.net") }
 
-    package func track(_ queries: [TrackingQuery], using client: HTTPClient) async -> BatchOutcome {
-        guard !queries.isEmpty else { return BatchOutcome(results: [:], requests: 0) }
-        var requests = 1
-        let first = await query(queries, using: client)
-        guard case .success(var results) = first.result else {
-            if case .failure(let error) = first.result { return .failed(queries, error) }
-            return .failed(queries, .badResponse("no answer"))
-        }
-        if !first.unregistered.isEmpty {
-            let unregistered = queries.filter { first.unregistered.contains($0.trackingNumber) }
-            requests += 2
-            switch await exchange.send("POST", base + "/track/v2.2/register", headers: [("17token", exchange.apiKey)], body: body(unregistered), using: client) {
-            case .failure(let error):
-                for query in unregistered { results[query.trackingNumber] = .failed(error) }
-            case .success:
-                let second = await query(unregistered, using: client)
-                switch second.result {
-                case .success(let more):
-                    for (number, outcome) in more { results[number] = outcome }
-                    for number in second.unregistered { results[number] = .notFound(message: "registered with 17TRACK; no data yet") }
-                case .failure(let error):
-                    for query in unregistered { results[query.trackingNumber] = .failed(error) }
-                }
+    package func requests(for queries: [TrackingQuery]) throws(CourierError) -> [ProviderRequest] {
+        [ProviderRequest(http: exchange.request("POST", base + "/track/v2.2/gettrackinfo", headers: [("17token", exchange.apiKey)], body: body(queries)),
+                         queries: queries, step: .track)]
+    }
+
+    /// A gettrackinfo answer gives outcomes for the numbers 17TRACK knows; the others are
+    /// registered (which spends quota, so only those) and asked for once more.
+    package func parse(_ answer: Result<HTTPResponse, TransportError>, for request: ProviderRequest) -> ProviderReading {
+        let received = exchange.read(answer)
+        switch request.step {
+        case .register:
+            guard case .failure(let error) = received else {
+                return ProviderReading(next: [ProviderRequest(http: exchange.request("POST", base + "/track/v2.2/gettrackinfo", headers: [("17token", exchange.apiKey)],
+                                                                                          body: body(request.queries)),
+                                                              queries: request.queries, step: .trackRegistered)])
             }
+            return .failed(request, error)
+        case .track, .trackRegistered:
+            guard case .success(let answer) = received else {
+                if case .failure(let error) = received { return .failed(request, error) }
+                return .failed(request, .badResponse("no answer"))
+            }
+            let read = interpret(answer.body, for: request.queries.map(\.trackingNumber))
+            guard case .success(var results) = read.result else {
+                if case .failure(let error) = read.result { return .failed(request, error) }
+                return .failed(request, .badResponse("no answer"))
+            }
+            let unregistered = request.queries.filter { read.unregistered.contains($0.trackingNumber) }
+            if request.step == .trackRegistered || unregistered.isEmpty {
+                for query in unregistered { results[query.trackingNumber] = .notFound(message: "registered with 17TRACK; no data yet") }
+                return ProviderReading(results: results)
+            }
+            return ProviderReading(results: results, next: [ProviderRequest(
+                http: exchange.request("POST", base + "/track/v2.2/register", headers: [("17token", exchange.apiKey)], body: body(unregistered)),
+                queries: unregistered, step: .register)])
         }
-        var outcome = BatchOutcome(results: results, requests: requests)
-        if case .failure(.rateLimited(let seconds)) = first.result { outcome.retryAfter = seconds }
-        return outcome
     }
 
     private func body(_ queries: [TrackingQuery]) -> JSONValue {
@@ -60,16 +68,6 @@ package struct SeventeenTrackAdapter: CourierAdapter {
             // 17TRACK's carrier keys are integers; anything else is left for it to detect.
             .fields(["number": .string(query.trackingNumber.rawValue), "carrier": query.courierCode.flatMap { Int64($0) }.map(JSONValue.integer)])
         })
-    }
-
-    /// One gettrackinfo call: outcomes for the numbers it answered, and those it does not know.
-    private func query(_ queries: [TrackingQuery], using client: HTTPClient) async -> (result: Result<[TrackingNumber: TrackingOutcome], CourierError>, unregistered: Set<TrackingNumber>) {
-        switch await exchange.send("POST", base + "/track/v2.2/gettrackinfo", headers: [("17token", exchange.apiKey)], body: body(queries), using: client) {
-        case .failure(let error):
-            return (.failure(error), [])
-        case .success(let answer):
-            return interpret(answer.body, for: queries.map(\.trackingNumber))
-        }
     }
 
     package func interpret(_ response: HTTPResponse, for queries: [TrackingQuery]) -> BatchOutcome {

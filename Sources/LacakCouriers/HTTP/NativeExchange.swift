@@ -3,8 +3,9 @@ import LacakModel
 import LacakTransport
 import LacakConfig
 
-/// What native adapters share: sending one JSON request and sorting the answer into
-/// "usable", "rate limited", "credentials refused" or another error.
+/// What native providers share: building a JSON request, and sorting its answer into
+/// "usable", "rate limited", "credentials refused" or another error. Pure; `HTTPProvider`'s
+/// `track` sends.
 struct NativeExchange: Sendable {
     let settings: CourierSettings
     let redactor: Redactor
@@ -28,11 +29,8 @@ struct NativeExchange: Sendable {
         return endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
     }
 
-    /// Sends a request; a 2xx answer with a JSON body, or the error for the whole batch.
-    /// `acceptedStatuses` are non-2xx answers the caller reads itself (404 "not found").
-    func send(_ method: String, _ url: String, headers: [(name: String, value: String)], body: JSONValue? = nil,
-              acceptedStatuses: Set<Int> = [], using client: HTTPClient) async -> Result<(status: Int, body: JSONValue), CourierError> {
-        // The courier's own configured headers first, then the API's.
+    /// A JSON request to the API: the courier's own configured headers first, then the API's.
+    func request(_ method: String, _ url: String, headers: [(name: String, value: String)], body: JSONValue? = nil) -> HTTPRequest {
         var allHeaders = settings.headers.map { header in
             (name: header.name, value: header.value.render { settings.secrets[$0]?.value })
         } + headers + [("Accept", "application/json")]
@@ -41,11 +39,16 @@ struct NativeExchange: Sendable {
             bytes = JSONWriter(pretty: false).bytes(body)
             allHeaders.append(("Content-Type", "application/json"))
         }
+        return HTTPRequest(method: method, url: url, headers: allHeaders, body: bytes, options: options)
+    }
+
+    /// Sorts an answer: a 2xx answer with a JSON body, or the error for the whole request.
+    /// `acceptedStatuses` are non-2xx answers the caller reads itself (404 "not found").
+    func read(_ answer: Result<HTTPResponse, TransportError>, acceptedStatuses: Set<Int> = []) -> Result<(status: Int, body: JSONValue), CourierError> {
         var response: HTTPResponse
-        do {
-            response = try await client.send(HTTPRequest(method: method, url: url, headers: allHeaders, body: bytes, options: options))
-        } catch {
-            return .failure(.transport(error.redacted(by: redactor)))
+        switch answer {
+        case .failure(let error): return .failure(.transport(error.redacted(by: redactor)))
+        case .success(let received): response = received
         }
         // Courier text enters lacak here, redacted once.
         response.body = redactor.redact(bytes: response.body)
