@@ -226,7 +226,11 @@ extension SQLiteStateStore {
     /// every snapshot is rewritten once, to gain its `packages` list.
     static func packagesOfTheirOwn(_ db: Database) throws {
         try db.execute(sql: """
+            -- A rowid table, keyed by (order_id, tracking_number) through its unique index: the
+            -- schedule index then points at rows by integer, which the due query and the
+            -- start-up reassignment follow for every tracked package.
             CREATE TABLE shipments (
+                id INTEGER PRIMARY KEY,
                 order_id TEXT NOT NULL,
                 tracking_number TEXT NOT NULL,
                 package_id TEXT,
@@ -246,9 +250,11 @@ extension SQLiteStateStore {
                 last_error TEXT,
                 disputed INTEGER NOT NULL DEFAULT 0,
                 events_dropped INTEGER NOT NULL DEFAULT 0,
-                PRIMARY KEY (order_id, tracking_number)
-            ) WITHOUT ROWID;
-            INSERT INTO shipments
+                UNIQUE (order_id, tracking_number)
+            );
+            INSERT INTO shipments (order_id, tracking_number, package_id, courier_code, courier_id, courier_candidates, service,
+                                   carrier_status, carrier_reason, status_time, added_at, last_event_at, last_checked, next_check,
+                                   confirmations, failures, last_error, disputed, events_dropped)
                 SELECT order_id, tracking_number, NULL, courier_code, courier_id, courier_candidates, service,
                        carrier_status, carrier_reason, status_time, created_at, last_event_at, last_checked, next_check,
                        confirmations, failures, last_error, disputed, events_dropped

@@ -82,8 +82,14 @@ package struct SQLiteTransaction: StateTransaction {
     private static let insertOrderSQL = "INSERT INTO orders (" + Order.columns.joined(separator: ", ") + ") VALUES ("
         + Array(repeating: "?", count: Order.columns.count).joined(separator: ", ") + ")"
 
-    private static let upsertShipmentSQL = "INSERT OR REPLACE INTO shipments (" + Shipment.columns.joined(separator: ", ") + ") VALUES ("
-        + Array(repeating: "?", count: Shipment.columns.count).joined(separator: ", ") + ")"
+    /// Inserts a package or updates it in place (its row keeps its id, so the schedule index
+    /// entry is updated rather than deleted and added).
+    private static let upsertShipmentSQL: String = {
+        let columns = Shipment.columns.joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: Shipment.columns.count).joined(separator: ", ")
+        let updates = Shipment.columns.dropFirst(2).map { (column: String) in column + " = excluded." + column }.joined(separator: ", ")
+        return "INSERT INTO shipments (\(columns)) VALUES (\(placeholders)) ON CONFLICT (order_id, tracking_number) DO UPDATE SET \(updates)"
+    }()
 
     /// Positions of the columns an update writes: all but the key, the creation time and the
     /// versions (bumped by SQL; `written_version` belongs to the spool writer).
@@ -183,17 +189,18 @@ package struct SQLiteTransaction: StateTransaction {
     /// Points the tracked shipments with this courier code at `courierID`; shipments that had
     /// no courier become due at `now`. Returns how many changed.
     package func assign(courierCode: String?, to courierID: String?, now: Timestamp) throws -> Int {
-        // Their orders' snapshots name the courier polling each package: rewrite them.
-        try db.execute(sql: """
-            UPDATE orders SET version = version + 1 WHERE order_id IN
-                (SELECT order_id FROM shipments WHERE courier_code IS ? AND next_check IS NOT NULL AND courier_id IS NOT ?)
-            """, arguments: [courierCode, courierID])
-        try db.execute(sql: """
+        // One pass over the tracked packages (this runs for every code at start and reload);
+        // the orders of those that moved get their snapshots rewritten, since a snapshot names
+        // the courier polling each package.
+        let moved = try OrderID.fetchAll(db, sql: """
             UPDATE shipments SET next_check = CASE WHEN courier_id IS NULL AND ? IS NOT NULL THEN ? ELSE next_check END,
                 courier_id = ?
             WHERE courier_code IS ? AND next_check IS NOT NULL AND courier_id IS NOT ?
+            RETURNING order_id
             """, arguments: [courierID, now.milliseconds, courierID, courierCode, courierID])
-        return db.changesCount
+        let statement = try db.cachedStatement(sql: "UPDATE orders SET version = version + 1 WHERE order_id = ?")
+        for orderID in Set(moved) { try statement.execute(arguments: [orderID]) }
+        return moved.count
     }
 
     /// Orders whose late-dispatch alert is due.
