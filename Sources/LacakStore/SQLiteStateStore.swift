@@ -259,7 +259,9 @@ extension SQLiteStateStore {
                        carrier_status, carrier_reason, status_time, created_at, last_event_at, last_checked, next_check,
                        confirmations, failures, last_error, disputed, events_dropped
                 FROM orders WHERE tracking_number IS NOT NULL;
-            CREATE INDEX shipments_next_check ON shipments(next_check) WHERE next_check IS NOT NULL;
+            -- With the courier columns in it, finding the couriers of tracked packages (at start
+            -- and on reload) and leaving paused ones out of the due query read the index alone.
+            CREATE INDEX shipments_next_check ON shipments(next_check, courier_id, courier_code) WHERE next_check IS NOT NULL;
 
             CREATE TABLE package_events (
                 order_id TEXT NOT NULL,
