@@ -45,9 +45,9 @@ package struct TrackingQuery: Sendable, Hashable {
     }
 
     /// The query for a shipment of intake courier code `code` polled through `courier`.
-    package init(trackingNumber: TrackingNumber, intakeCode code: String?, courier: CourierSettings) {
-        self.init(trackingNumber: trackingNumber, courierCode: courier.apiCode(forIntakeCode: code),
-                  vocabulary: courier.vocabularyCode(forIntakeCode: code))
+    package init(trackingNumber: TrackingNumber, intakeCode code: CourierCode?, courier: CourierSettings) {
+        self.init(trackingNumber: trackingNumber, courierCode: courier.apiCode(forIntakeCode: code?.rawValue),
+                  vocabulary: courier.vocabularyCode(forIntakeCode: code?.rawValue))
     }
 }
 

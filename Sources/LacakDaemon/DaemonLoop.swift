@@ -116,7 +116,7 @@ final class DaemonLoop {
                 return
             }
             do {
-                if let next = try await pipeline.nextWakeup(excluding: machine.running) {
+                if let next = try await pipeline.nextWakeup(excluding: runningCouriers) {
                     timer.arm(at: next)
                 } else {
                     timer.disarm()
@@ -165,9 +165,9 @@ final class DaemonLoop {
         if pipeline.health.state != nil, !retrying { return }
         await pipeline.raiseDueAlerts()
         let roundSize = pipeline.config.daemon.roundSize
-        let groups: [String: [DueShipment]]
+        let groups: [CourierID?: [DueShipment]]
         do {
-            groups = try await pipeline.dueShipments(limit: roundSize, lookahead: 1, excluding: machine.running)
+            groups = try await pipeline.dueShipments(limit: roundSize, lookahead: 1, excluding: runningCouriers)
         } catch {
             logger.error("\(error)")
             return
@@ -175,7 +175,10 @@ final class DaemonLoop {
         let current = pipeline
         let continuation = continuation
         var started: [String] = []
-        for (courier, shipments) in groups where work[courier] == nil {
+        for (courierID, shipments) in groups {
+            // Work is named by courier id; "" is the round of packages no courier polls.
+            let courier = courierID?.rawValue ?? ""
+            guard work[courier] == nil else { continue }
             let control = StopToken()
             let full = shipments.count >= roundSize
             work[courier] = Work(task: Task {
@@ -185,6 +188,16 @@ final class DaemonLoop {
             started.append(courier)
         }
         _ = machine.handle(.roundsStarted(started))
+    }
+
+    /// The couriers whose rounds are running (nil: the round of packages no courier polls),
+    /// for the pipeline to leave out.
+    private var runningCouriers: Set<CourierID?> {
+        var couriers: Set<CourierID?> = []
+        for key in machine.running where key != DaemonStateMachine.intakeKey {
+            couriers.insert(key.isEmpty ? nil : CourierID(trusted: key))
+        }
+        return couriers
     }
 
     /// The database file lacak opened was deleted or replaced: nothing more can be kept.

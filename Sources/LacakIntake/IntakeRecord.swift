@@ -9,14 +9,14 @@ package struct IntakeRecord: Sendable, Equatable {
     package var orderID: OrderID
     package var trackingNumber: TrackingNumber?
     /// The courier code or courier id, lowercase.
-    package var courier: String?
+    package var courier: CourierCode?
     package var shopStatus: ShopStatus?
     /// Packages named one by one (`packages`), for an order shipped in several.
     package var packages: [OrderRules.Package] = []
     /// The `meta` object, as compact JSON text, copied into the order snapshot.
     package var meta: String?
 
-    package init(orderID: OrderID, trackingNumber: TrackingNumber? = nil, courier: String? = nil, shopStatus: ShopStatus? = nil,
+    package init(orderID: OrderID, trackingNumber: TrackingNumber? = nil, courier: CourierCode? = nil, shopStatus: ShopStatus? = nil,
                  packages: [OrderRules.Package] = [], meta: String? = nil) {
         self.orderID = orderID
         self.trackingNumber = trackingNumber
@@ -76,14 +76,14 @@ package struct IntakeRecord: Sendable, Equatable {
         }
     }
 
-    private static func courier(_ value: JSONValue?, field: String) throws(IntakeRecordError) -> String? {
+    private static func courier(_ value: JSONValue?, field: String) throws(IntakeRecordError) -> CourierCode? {
         guard let value, value != .null else { return nil }
         guard let text = value.stringValue?.trimmingWhitespace().lowercased() else { throw IntakeRecordError("\(field) must be a string") }
         if text.isEmpty { return nil }
-        guard Identifiers.isValidCourierCode(text) else {
+        guard let code = CourierCode(rawValue: text) else {
             throw IntakeRecordError("\(field) '\(Self.printable(text))' is not a courier code (lowercase letters, digits, '-', '_')")
         }
-        return text
+        return code
     }
 
     /// `packages: [{tracking_number, courier, package_id}]`: each needs its tracking number;

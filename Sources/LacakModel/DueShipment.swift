@@ -4,12 +4,12 @@
 package struct DueShipment: Sendable, Equatable {
     package var orderID: OrderID
     package var trackingNumber: TrackingNumber
-    package var courierCode: String?
-    package var courierID: String?
+    package var courierCode: CourierCode?
+    package var courierID: CourierID?
     /// Failed polls in a row, for choosing a fallback provider.
     package var failures: Int = 0
 
-    package init(orderID: OrderID, trackingNumber: TrackingNumber, courierCode: String?, courierID: String?, failures: Int = 0) {
+    package init(orderID: OrderID, trackingNumber: TrackingNumber, courierCode: CourierCode?, courierID: CourierID?, failures: Int = 0) {
         self.orderID = orderID
         self.trackingNumber = trackingNumber
         self.courierCode = courierCode

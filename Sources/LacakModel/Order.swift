@@ -6,7 +6,7 @@ package struct Order: Sendable, Equatable {
     package var shopStatus: ShopStatus
     /// The courier the shop named for the order as a whole: packages added without naming one
     /// are carried by it (a shop often names the courier before any tracking number exists).
-    package var courierCode: String?
+    package var courierCode: CourierCode?
     /// The order's packages, in the order they were added.
     package var shipments: [Shipment]
     package var view: OrderView
@@ -22,7 +22,7 @@ package struct Order: Sendable, Equatable {
     package var version: Int64
     package var writtenVersion: Int64
 
-    package init(orderID: OrderID, shopStatus: ShopStatus, courierCode: String? = nil, shipments: [Shipment] = [], now: Timestamp) {
+    package init(orderID: OrderID, shopStatus: ShopStatus, courierCode: CourierCode? = nil, shipments: [Shipment] = [], now: Timestamp) {
         self.orderID = orderID
         self.shopStatus = shopStatus
         self.courierCode = courierCode

@@ -6,7 +6,7 @@ extension OrderRules {
     ///
     /// `known` are the fingerprints of the events stored for the package; `polledBy` is the
     /// courier that answered (a fallback provider, when the first one failed).
-    package func apply(_ result: PollResult, to due: DueShipment, of order: Order, known: Set<String>, polledBy: String?,
+    package func apply(_ result: PollResult, to due: DueShipment, of order: Order, known: Set<String>, polledBy: CourierID?,
                        retryAfter: Double?, now: Timestamp, random: Double) -> Update? {
         guard let index = order.shipments.firstIndex(where: { $0.trackingNumber == due.trackingNumber }),
               order.shipments[index].isTrackable(shopStatus: order.shopStatus) else { return nil }

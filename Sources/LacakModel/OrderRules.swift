@@ -6,7 +6,7 @@ package import LacakSupport
 /// and writes what they return in one transaction.
 package struct OrderRules: Sendable {
     /// The poll schedule of each configured courier, by courier id.
-    package var schedules: [String: PollSchedule]
+    package var schedules: [CourierID: PollSchedule]
     /// The schedule of shipments no configured courier polls.
     package var defaultSchedule: PollSchedule
     /// Seconds without anything new after which a shipment is given up (`expired`).
@@ -16,7 +16,7 @@ package struct OrderRules: Sendable {
     /// Events kept per shipment; older ones are dropped and counted.
     package var maxEvents: Int
 
-    package init(schedules: [String: PollSchedule], defaultSchedule: PollSchedule, stallAfter: Double, dispatchDeadline: Double, maxEvents: Int) {
+    package init(schedules: [CourierID: PollSchedule], defaultSchedule: PollSchedule, stallAfter: Double, dispatchDeadline: Double, maxEvents: Int) {
         self.schedules = schedules
         self.defaultSchedule = defaultSchedule
         self.stallAfter = stallAfter
@@ -29,7 +29,7 @@ package struct OrderRules: Sendable {
         package var orderID: OrderID
         package var shopStatus: ShopStatus?
         /// The courier code or courier id the shop named for the order, lowercase.
-        package var courier: String?
+        package var courier: CourierCode?
         /// The tracking number of the order's only package (intake's top-level field): on an
         /// order with one package, a different number replaces it.
         package var trackingNumber: TrackingNumber?
@@ -38,7 +38,7 @@ package struct OrderRules: Sendable {
         /// Extra fields, as compact JSON text.
         package var meta: String?
 
-        package init(orderID: OrderID, shopStatus: ShopStatus? = nil, courier: String? = nil, trackingNumber: TrackingNumber? = nil,
+        package init(orderID: OrderID, shopStatus: ShopStatus? = nil, courier: CourierCode? = nil, trackingNumber: TrackingNumber? = nil,
                      packages: [Package] = [], meta: String? = nil) {
             self.orderID = orderID
             self.shopStatus = shopStatus
@@ -53,12 +53,12 @@ package struct OrderRules: Sendable {
     package struct Package: Sendable, Equatable {
         package var trackingNumber: TrackingNumber
         /// Lowercase courier code or courier id; nil: the order's courier, or detected.
-        package var courier: String?
+        package var courier: CourierCode?
         /// The shop's package id: a package it names again with another tracking number was
         /// relabelled.
         package var packageID: String?
 
-        package init(trackingNumber: TrackingNumber, courier: String? = nil, packageID: String? = nil) {
+        package init(trackingNumber: TrackingNumber, courier: CourierCode? = nil, packageID: String? = nil) {
             self.trackingNumber = trackingNumber
             self.courier = courier
             self.packageID = packageID
@@ -69,10 +69,10 @@ package struct OrderRules: Sendable {
     /// when none does), and the courier a tracking number's format names (its candidates when
     /// it could be several).
     package struct CourierPlacement: Sendable {
-        package var resolve: @Sendable (String?) -> String?
-        package var detect: @Sendable (TrackingNumber) -> (code: String?, candidates: [String]?)
+        package var resolve: @Sendable (CourierCode?) -> CourierID?
+        package var detect: @Sendable (TrackingNumber) -> (code: CourierCode?, candidates: [CourierCode]?)
 
-        package init(resolve: @escaping @Sendable (String?) -> String?, detect: @escaping @Sendable (TrackingNumber) -> (code: String?, candidates: [String]?)) {
+        package init(resolve: @escaping @Sendable (CourierCode?) -> CourierID?, detect: @escaping @Sendable (TrackingNumber) -> (code: CourierCode?, candidates: [CourierCode]?)) {
             self.resolve = resolve
             self.detect = detect
         }
@@ -204,7 +204,7 @@ package struct OrderRules: Sendable {
         return shipment.trackingNumber
     }
 
-    private func newShipment(_ package: Package, courier: String?, placement: CourierPlacement, now: Timestamp) -> Shipment {
+    private func newShipment(_ package: Package, courier: CourierCode?, placement: CourierPlacement, now: Timestamp) -> Shipment {
         var shipment = Shipment(trackingNumber: package.trackingNumber, packageID: package.packageID, courierCode: courier, now: now)
         if courier == nil { (shipment.courierCode, shipment.courierCandidates) = placement.detect(package.trackingNumber) }
         shipment.courierID = placement.resolve(shipment.courierCode)
@@ -212,7 +212,7 @@ package struct OrderRules: Sendable {
     }
 
     /// A record naming only a courier: the one package, or those waiting for a courier, get it.
-    private func nameCourier(_ courier: String, in order: inout Order, placement: CourierPlacement) {
+    private func nameCourier(_ courier: CourierCode, in order: inout Order, placement: CourierPlacement) {
         for index in order.shipments.indices {
             let shipment = order.shipments[index]
             guard order.shipments.count == 1 || shipment.courierCandidates != nil else { continue }

@@ -10,12 +10,12 @@ package struct Shipment: Sendable, Equatable {
     /// The shop's id of the package (TikTok Shop's `package_id`), when the shop named one.
     package var packageID: String?
     /// The courier as the intake named it (a code such as `jne`, or a courier id).
-    package var courierCode: String?
+    package var courierCode: CourierCode?
     /// The configured courier that polls it, once resolved.
-    package var courierID: String?
+    package var courierID: CourierID?
     /// Couriers the tracking number fits when detection could not choose; the package waits
     /// for a record that names one.
-    package var courierCandidates: [String]?
+    package var courierCandidates: [CourierCode]?
     package var service: String?
     package var carrier: CarrierState
     /// When lacak first saw this package.
@@ -36,7 +36,7 @@ package struct Shipment: Sendable, Equatable {
     /// How many of the package's oldest events were not kept (`max_events`).
     package var eventsDropped: Int
 
-    package init(trackingNumber: TrackingNumber, packageID: String? = nil, courierCode: String? = nil, courierID: String? = nil, now: Timestamp) {
+    package init(trackingNumber: TrackingNumber, packageID: String? = nil, courierCode: CourierCode? = nil, courierID: CourierID? = nil, now: Timestamp) {
         self.trackingNumber = trackingNumber
         self.packageID = packageID
         self.courierCode = courierCode

@@ -56,3 +56,30 @@ package struct TrackingNumber: CheckedIdentifier {
 
     package init(trusted rawValue: String) { self.rawValue = rawValue }
 }
+
+/// A configured courier: the `id` of a `[[courier]]` table (`binderbyte`, `jne-api`), what
+/// polls a package. 1–32 of `a-z`, `0-9`, `-`, `_`, starting with a letter or digit.
+package struct CourierID: CheckedIdentifier {
+    package let rawValue: String
+
+    package init?(rawValue: String) {
+        guard Identifiers.isValidCourierID(rawValue) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    package init(trusted rawValue: String) { self.rawValue = rawValue }
+}
+
+/// A courier that carries parcels, in lacak's codes (`jne`, `jnt`, `sicepat`): what the shop
+/// names and what a tracking number's format points to. The shop may also name a configured
+/// courier's id here, which then serves as its code. Lowercase letters, digits, `-`, `_`.
+package struct CourierCode: CheckedIdentifier {
+    package let rawValue: String
+
+    package init?(rawValue: String) {
+        guard Identifiers.isValidCourierCode(rawValue) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    package init(trusted rawValue: String) { self.rawValue = rawValue }
+}

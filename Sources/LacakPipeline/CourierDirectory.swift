@@ -1,3 +1,4 @@
+package import LacakModel
 package import LacakConfig
 
 /// Decides which configured courier polls an order, from the courier the intake named.
@@ -13,14 +14,14 @@ package struct CourierDirectory: Sendable {
 
     /// The courier for an intake code: a courier whose id is the code, else the first whose
     /// `codes` list it; with no code, the only courier when exactly one is configured.
-    package func resolve(_ code: String?) -> CourierSettings? {
+    package func resolve(_ code: CourierCode?) -> CourierSettings? {
         candidates(for: code).first
     }
 
     /// Every enabled courier that can poll an order with this code, in fallback order: the
     /// courier whose id is the code, then those listing it in `codes`, in config order.
-    package func candidates(for code: String?) -> [CourierSettings] {
-        guard let code = code?.lowercased(), !code.isEmpty else {
+    package func candidates(for code: CourierCode?) -> [CourierSettings] {
+        guard let code = code?.rawValue.lowercased(), !code.isEmpty else {
             return couriers.count == 1 ? couriers : []
         }
         if let exact = couriers.first(where: { $0.id == code }) { return [exact] }

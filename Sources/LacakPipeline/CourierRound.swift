@@ -10,7 +10,7 @@ import LacakTransport
 /// admitted by the courier's gate (rate limit, Retry-After, circuit), results handed to the
 /// committer as they arrive.
 struct CourierRound: Sendable {
-    let courierID: String
+    let courierID: CourierID
     let adapter: any CourierAdapter
     let gate: CourierGate
     let client: HTTPClient

@@ -6,12 +6,12 @@ import LacakCouriers
 /// code in config order, rotated by its failures in a row, passing over paused ones.
 struct CourierRouter: Sendable {
     let directory: CourierDirectory
-    let adapters: [String: any CourierAdapter]
-    let gates: [String: CourierGate]
+    let adapters: [CourierID: any CourierAdapter]
+    let gates: [CourierID: CourierGate]
 
     /// The shipments by the courier that polls them, and those no enabled courier serves.
-    func assign(_ shipments: [DueShipment]) -> (byCourier: [String: [DueShipment]], unassigned: [DueShipment]) {
-        var byCourier: [String: [DueShipment]] = [:]
+    func assign(_ shipments: [DueShipment]) -> (byCourier: [CourierID: [DueShipment]], unassigned: [DueShipment]) {
+        var byCourier: [CourierID: [DueShipment]] = [:]
         var unassigned: [DueShipment] = []
         for shipment in shipments {
             if let courierID = courierID(for: shipment) {
@@ -28,8 +28,8 @@ struct CourierRouter: Sendable {
     /// When several serve its courier code, the first in config order is used, the next one
     /// after each failed poll in a row, and any whose gate is paused (Retry-After, out of
     /// quota, circuit open) is passed over while another is available.
-    func courierID(for shipment: DueShipment) -> String? {
-        let candidates = directory.candidates(for: shipment.courierCode).map(\.id).filter { adapters[$0] != nil }
+    func courierID(for shipment: DueShipment) -> CourierID? {
+        let candidates = directory.candidates(for: shipment.courierCode).map(\.courierID).filter { adapters[$0] != nil }
         guard !candidates.isEmpty else {
             if let id = shipment.courierID, adapters[id] != nil { return id }
             return nil
@@ -40,7 +40,7 @@ struct CourierRouter: Sendable {
     }
 
     /// Whether another enabled courier could poll this shipment while `courierID` is paused.
-    func hasAlternative(to courierID: String, for shipment: DueShipment) -> Bool {
-        directory.candidates(for: shipment.courierCode).contains { $0.id != courierID && adapters[$0.id] != nil && gates[$0.id]?.isPaused != true }
+    func hasAlternative(to courierID: CourierID, for shipment: DueShipment) -> Bool {
+        directory.candidates(for: shipment.courierCode).contains { $0.courierID != courierID && adapters[$0.courierID] != nil && gates[$0.courierID]?.isPaused != true }
     }
 }

@@ -28,7 +28,7 @@ package struct OrderUpdater: Sendable {
         composer = NotificationComposer(config: config)
         courierNames = directory.names
         rules = OrderRules(
-            schedules: Dictionary(config.couriers.map { ($0.id, PollSchedule(daemon: config.daemon, courier: $0)) }, uniquingKeysWith: { first, _ in first }),
+            schedules: Dictionary(config.couriers.map { ($0.courierID, PollSchedule(daemon: config.daemon, courier: $0)) }, uniquingKeysWith: { first, _ in first }),
             defaultSchedule: PollSchedule(daemon: config.daemon, courier: nil),
             stallAfter: config.daemon.stallAfter.seconds, dispatchDeadline: config.daemon.dispatchDeadline.seconds,
             maxEvents: config.daemon.maxEvents)
@@ -40,13 +40,13 @@ package struct OrderUpdater: Sendable {
     /// The courier of a tracking number an intake record did not name: one detected candidate,
     /// or the one the preference list or the configured couriers settle on; otherwise the
     /// candidates, and the order waits for a record that names its courier. Never a guess.
-    package func detectCourier(_ number: TrackingNumber) -> (code: String?, candidates: [String]?) {
+    package func detectCourier(_ number: TrackingNumber) -> (code: CourierCode?, candidates: [CourierCode]?) {
         let found = detector.detect(number.rawValue).candidates.map(\.courierCode)
         if found.isEmpty { return (nil, nil) }
-        if let chosen = detection.choose(among: found) { return (chosen, nil) }
+        if let chosen = detection.choose(among: found) { return (CourierCode(trusted: chosen), nil) }
         let served = found.filter(servedCodes.contains)
-        if served.count == 1 { return (served[0], nil) }
-        return (nil, found)
+        if served.count == 1 { return (CourierCode(trusted: served[0]), nil) }
+        return (nil, found.map(CourierCode.init(trusted:)))
     }
 
     /// What applying one input did.
@@ -70,18 +70,18 @@ package struct OrderUpdater: Sendable {
     /// lacak's code of the courier carrying a package, whose vocabulary reads its events: what
     /// unmatched texts are counted under.
     func vocabulary(of shipment: Shipment) -> String {
-        if let id = shipment.courierID, let courier = directory.couriers.first(where: { $0.id == id }),
-           let code = courier.vocabularyCode(forIntakeCode: shipment.courierCode) {
+        if let id = shipment.courierID, let courier = directory.couriers.first(where: { $0.courierID == id }),
+           let code = courier.vocabularyCode(forIntakeCode: shipment.courierCode?.rawValue) {
             return code
         }
-        return shipment.courierCode ?? shipment.courierID ?? "unknown"
+        return shipment.courierCode?.rawValue ?? shipment.courierID?.rawValue ?? "unknown"
     }
 
     // MARK: Intake
 
     /// How this configuration places couriers, for the rules.
     var placement: OrderRules.CourierPlacement {
-        OrderRules.CourierPlacement(resolve: { [directory] code in directory.resolve(code)?.id }, detect: { [self] number in detectCourier(number) })
+        OrderRules.CourierPlacement(resolve: { [directory] code in directory.resolve(code)?.courierID }, detect: { [self] number in detectCourier(number) })
     }
 
     /// Creates or updates the order named by `record`.
@@ -102,7 +102,7 @@ package struct OrderUpdater: Sendable {
 
     /// Applies one courier answer to the order it was fetched for; `polledBy` is the courier
     /// that answered (a fallback provider, when the first one failed).
-    package func apply(_ outcome: TrackingOutcome, to shipment: DueShipment, polledBy: String? = nil, retryAfter: Double?, in transaction: any StateTransaction, now: Timestamp, random: Double) throws -> Effect {
+    package func apply(_ outcome: TrackingOutcome, to shipment: DueShipment, polledBy: CourierID? = nil, retryAfter: Double?, in transaction: any StateTransaction, now: Timestamp, random: Double) throws -> Effect {
         // The order may have changed since it was picked (new tracking number, cancelled).
         guard let order = try transaction.order(shipment.orderID) else { return Effect() }
         let result: OrderRules.PollResult
@@ -125,7 +125,7 @@ package struct OrderUpdater: Sendable {
         if let package = update.order.shipment(shipment.trackingNumber) {
             let courier = vocabulary(of: package)
             for event in update.unmatched {
-                if try transaction.countUnmatched(courier: courier, text: event.description, trackingNumber: shipment.trackingNumber.rawValue, provider: package.courierID, at: now) {
+                if try transaction.countUnmatched(courier: courier, text: event.description, trackingNumber: shipment.trackingNumber.rawValue, provider: package.courierID?.rawValue, at: now) {
                     effect.newUnmatched.append((courier, event.description))
                 }
             }

@@ -16,7 +16,7 @@ struct ResultCommitter: Sendable {
     let publish: @Sendable () async throws(SpoolError) -> Void
 
     struct Summary: Sendable {
-        var tallies: [String: CourierTally] = [:]
+        var tallies: [CourierID: CourierTally] = [:]
         var uncommitted = 0
         var errors: [String] = []
     }

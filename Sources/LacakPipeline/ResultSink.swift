@@ -9,7 +9,7 @@ actor ResultSink {
     /// One shipment's answer.
     struct Item: Sendable {
         var shipment: DueShipment
-        var courierID: String
+        var courierID: CourierID
         var outcome: TrackingOutcome
         var retryAfter: Double?
         /// HTTP requests this item accounts for (a batch's requests are counted on its first item).

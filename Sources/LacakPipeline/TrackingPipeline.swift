@@ -68,19 +68,19 @@ package final class TrackingPipeline: Sendable {
         } catch {
             throw .store(StoreError(operation: "open", message: "\(error)"))
         }
-        var adapters: [String: any CourierAdapter] = [:]
-        var gates: [String: CourierGate] = [:]
+        var adapters: [CourierID: any CourierAdapter] = [:]
+        var gates: [CourierID: CourierGate] = [:]
         for courier in config.couriers where courier.enabled {
             do {
-                adapters[courier.id] = try AdapterFactory.make(courier, daemon: config.daemon)
+                adapters[courier.courierID] = try AdapterFactory.make(courier, daemon: config.daemon)
             } catch {
                 throw .adapter(courier: courier.id, error)
             }
-            if let previous, let old = previous.config.courier(id: courier.id), let gate = previous.router.gates[courier.id],
+            if let previous, let old = previous.config.courier(id: courier.id), let gate = previous.router.gates[courier.courierID],
                old.rateLimit == courier.rateLimit, old.burst == courier.burst {
-                gates[courier.id] = gate
+                gates[courier.courierID] = gate
             } else {
-                gates[courier.id] = CourierGate(courier: courier, daemon: config.daemon)
+                gates[courier.courierID] = CourierGate(courier: courier, daemon: config.daemon)
             }
         }
         updater = OrderUpdater(config: config)
@@ -159,13 +159,13 @@ package final class TrackingPipeline: Sendable {
     }
 
     /// The shipments due within `lookahead` seconds, at most `limit`, grouped by the courier that
-    /// polls them ("" for none), leaving out the couriers in `excluding`.
-    package func dueShipments(limit: Int, lookahead: Double = 0, excluding: Set<String> = []) async throws(StoreError) -> [String: [DueShipment]] {
+    /// polls them (nil for none), leaving out the couriers in `excluding`.
+    package func dueShipments(limit: Int, lookahead: Double = 0, excluding: Set<CourierID?> = []) async throws(StoreError) -> [CourierID?: [DueShipment]] {
         let now = clock()
         let horizon = now.adding(seconds: lookahead)
         let farAhead = farAhead(of: now)
         let due = try await store.read("find due shipments") { try $0.dueShipments(now: horizon, all: false, limit: limit, excluding: excluding, farAhead: farAhead) }
-        return Dictionary(grouping: due) { router.courierID(for: $0) ?? "" }
+        return Dictionary(grouping: due) { router.courierID(for: $0) }
     }
 
     /// Later than any `next_check` this config can set from `now`: the longest poll interval,
@@ -216,8 +216,8 @@ package final class TrackingPipeline: Sendable {
         }
         await sink.close()
         let committed = await committer.value
-        for (courierID, tally) in committed.tallies { report.couriers[courierID] = tally }
-        for courierID in byCourier.keys where report.couriers[courierID] == nil { report.couriers[courierID] = CourierTally() }
+        for (courierID, tally) in committed.tallies { report.couriers[courierID.rawValue] = tally }
+        for courierID in byCourier.keys where report.couriers[courierID.rawValue] == nil { report.couriers[courierID.rawValue] = CourierTally() }
         report.uncommitted = committed.uncommitted
         report.errors += committed.errors
         report.seconds = (ContinuousClock.now - started).seconds
@@ -230,7 +230,7 @@ package final class TrackingPipeline: Sendable {
         do {
             try await store.write("postpone unassigned shipments") { transaction in
                 for shipment in shipments {
-                    let reason = "no configured courier serves '\(shipment.courierCode ?? "(none given)")'"
+                    let reason = "no configured courier serves '\(shipment.courierCode?.rawValue ?? "(none given)")'"
                     try updater.postpone(shipment, reason: reason, in: transaction, now: now, random: Double.random(in: 0..<1))
                 }
             }
@@ -267,7 +267,7 @@ package final class TrackingPipeline: Sendable {
 
     /// When the next poll or alert is due, leaving out the couriers in `excluding`; nil when
     /// nothing is scheduled.
-    package func nextWakeup(excluding: Set<String> = []) async throws(StoreError) -> Timestamp? {
+    package func nextWakeup(excluding: Set<CourierID?> = []) async throws(StoreError) -> Timestamp? {
         let farAhead = farAhead(of: clock())
         return try await store.read("find the next due time") { try $0.nextWakeup(excluding: excluding, farAhead: farAhead) }
     }
@@ -303,7 +303,7 @@ package final class TrackingPipeline: Sendable {
             return try await store.write("reassign couriers") { transaction in
                 var moved = 0
                 for code in try transaction.activeCourierCodes() {
-                    moved += try transaction.assign(courierCode: code, to: directory.resolve(code)?.id, now: now)
+                    moved += try transaction.assign(courierCode: code, to: directory.resolve(code)?.courierID, now: now)
                 }
                 return moved
             }

@@ -62,7 +62,7 @@ package struct NotificationComposer: Sendable {
     package func compose(_ change: StatusChange, changeID: Int64, order: Order, courierNames: [String: String]) -> [Notification] {
         guard let kind = change.kind, let text = parsed[kind], !text.bodies.isEmpty else { return [] }
         let package = change.trackingNumber.flatMap(order.shipment) ?? order.soleShipment
-        let courierName = package?.courierID.flatMap { courierNames[$0] }
+        let courierName = package?.courierID.flatMap { courierNames[$0.rawValue] }
         let values = placeholderValues(change: change, order: order, package: package, courierName: courierName)
         let title = text.title.render { values[$0] }
         var notifications: [Notification] = []
@@ -111,14 +111,14 @@ package struct NotificationComposer: Sendable {
         let eventText = change.event?.description.trimmingWhitespace() ?? ""
         return [
             "order_id": order.orderID.rawValue,
-            "courier": (package?.courierCode ?? order.courierCode).map(CourierNames.name(of:)) ?? courierName ?? fallbackCourier,
+            "courier": (package?.courierCode ?? order.courierCode).map { CourierNames.name(of: $0) } ?? courierName ?? fallbackCourier,
             "tracking_number": package?.trackingNumber.rawValue ?? "-",
             "event": eventText.isEmpty ? change.new.view.buyer.label : Self.trimmingFinalPeriod(eventText),
             "location": change.event?.location ?? "",
             "time": HumanTime.format(Self.referenceTime(change: change, order: order, package: package), zone: zone, indonesian: locale == .indonesian),
             "status": change.new.view.buyer.label,
             "reason": package?.carrier.reason?.rawValue.replacingOccurrences(of: "_", with: " ") ?? "",
-            "candidates": (package?.courierCandidates ?? []).map(CourierNames.name(of:)).joined(separator: ", "),
+            "candidates": (package?.courierCandidates ?? []).map { CourierNames.name(of: $0) }.joined(separator: ", "),
         ]
     }
 

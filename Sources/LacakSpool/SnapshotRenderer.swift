@@ -31,7 +31,7 @@ package struct SnapshotRenderer: Sendable {
                 "carrier_reason": .optionalString(sole?.carrier.reason?.rawValue),
                 "shop": .string(order.shopStatus.rawValue),
             ]),
-            "courier": sole.map { Self.courierJSON($0, providerName: $0.courierID.flatMap { courierNames[$0] }, includeService: true) }
+            "courier": sole.map { Self.courierJSON($0, providerName: $0.courierID.flatMap { courierNames[$0.rawValue] }, includeService: true) }
                 ?? Self.namedCourierJSON(order, several: order.shipments.count > 1),
             "tracking_number": .optionalString(sole?.trackingNumber.rawValue),
             "events": .array(soleEvents.map { Self.eventJSON($0, zone: zone) }),
@@ -52,7 +52,7 @@ package struct SnapshotRenderer: Sendable {
         .fields([
             "package_id": .optionalString(shipment.packageID),
             "tracking_number": .string(shipment.trackingNumber.rawValue),
-            "courier": Self.courierJSON(shipment, providerName: shipment.courierID.flatMap { courierNames[$0] }, includeService: true),
+            "courier": Self.courierJSON(shipment, providerName: shipment.courierID.flatMap { courierNames[$0.rawValue] }, includeService: true),
             "status": .fields([
                 "carrier": .string(shipment.carrier.status.rawValue),
                 "carrier_reason": .optionalString(shipment.carrier.reason?.rawValue),
@@ -74,13 +74,13 @@ package struct SnapshotRenderer: Sendable {
     static func courierJSON(_ shipment: Shipment, providerName: String?, includeService: Bool) -> JSONValue {
         guard shipment.courierID != nil || shipment.courierCode != nil || shipment.courierCandidates != nil else { return .null }
         var fields: [(key: String, value: JSONValue)] = [
-            ("code", .optionalString(shipment.courierCode)),
-            ("name", .optionalString(shipment.courierCode.map(CourierNames.name(of:)))),
-            ("provider", .optionalString(shipment.courierID)),
+            ("code", .optionalString(shipment.courierCode?.rawValue)),
+            ("name", .optionalString(shipment.courierCode.map { CourierNames.name(of: $0) })),
+            ("provider", .optionalString(shipment.courierID?.rawValue)),
             ("provider_name", .optionalString(providerName)),
         ]
         if includeService { fields.append(("service", .optionalString(shipment.service))) }
-        if let candidates = shipment.courierCandidates { fields.append(("candidates", .array(candidates.map(JSONValue.string)))) }
+        if let candidates = shipment.courierCandidates { fields.append(("candidates", .array(candidates.map { .string($0.rawValue) }))) }
         return .object(JSONObject(fields))
     }
 
@@ -89,7 +89,7 @@ package struct SnapshotRenderer: Sendable {
     static func namedCourierJSON(_ order: Order, several: Bool) -> JSONValue {
         guard !several, let code = order.courierCode else { return .null }
         return .fields([
-            "code": .string(code),
+            "code": .string(code.rawValue),
             "name": .string(CourierNames.name(of: code)),
             "provider": .null,
             "provider_name": .null,

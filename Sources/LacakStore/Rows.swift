@@ -64,7 +64,7 @@ extension Shipment {
     /// Decodes a row selected with `selectColumns`.
     init(row: Row) {
         self.init(trackingNumber: row[1], packageID: row[2], courierCode: row[3], courierID: row[4], now: Timestamp(milliseconds: row[10]))
-        courierCandidates = (row[5] as String?).map { $0.split(separator: ",").map(String.init) }
+        courierCandidates = (row[5] as String?).map { $0.split(separator: ",").map { CourierCode(trusted: String($0)) } }
         service = row[6]
         carrier = CarrierState(
             status: CarrierStatus(rawValue: row[7]) ?? .pending,
@@ -84,7 +84,7 @@ extension Shipment {
     /// Every column's value in `columns` order, for the package of `orderID`.
     func values(orderID: OrderID) -> [(any DatabaseValueConvertible)?] {
         [
-            orderID, trackingNumber, packageID, courierCode, courierID, courierCandidates?.joined(separator: ","), service,
+            orderID, trackingNumber, packageID, courierCode, courierID, courierCandidates?.map(\.rawValue).joined(separator: ","), service,
             carrier.status.rawValue, carrier.reason?.rawValue, carrier.statusTime?.milliseconds, addedAt.milliseconds,
             lastEventAt?.milliseconds, lastChecked?.milliseconds, nextCheck?.milliseconds, confirmations, failures,
             lastError, disputed, eventsDropped,
@@ -106,5 +106,21 @@ extension TrackingNumber: DatabaseValueConvertible {
 
     package static func fromDatabaseValue(_ value: DatabaseValue) -> TrackingNumber? {
         String.fromDatabaseValue(value).map(TrackingNumber.init(trusted:))
+    }
+}
+
+extension CourierID: DatabaseValueConvertible {
+    package var databaseValue: DatabaseValue { rawValue.databaseValue }
+
+    package static func fromDatabaseValue(_ value: DatabaseValue) -> CourierID? {
+        String.fromDatabaseValue(value).map(CourierID.init(trusted:))
+    }
+}
+
+extension CourierCode: DatabaseValueConvertible {
+    package var databaseValue: DatabaseValue { rawValue.databaseValue }
+
+    package static func fromDatabaseValue(_ value: DatabaseValue) -> CourierCode? {
+        String.fromDatabaseValue(value).map(CourierCode.init(trusted:))
     }
 }

@@ -106,10 +106,10 @@ package struct SQLiteTransaction: StateTransaction {
         + " WHERE order_id = ?"
 
     /// Shipments due at `now` (or every one still being polled when `all`), earliest first,
-    /// leaving out those of the couriers in `excluding` ("" stands for shipments without one).
+    /// leaving out those of the couriers in `excluding` (nil stands for packages no courier polls).
     /// A `next_check` later than `farAhead` is due too: no interval of the config reaches that
     /// far, so it was set under a clock that has since been corrected backwards.
-    package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String>, farAhead: Timestamp?) throws -> [DueShipment] {
+    package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<CourierID?>, farAhead: Timestamp?) throws -> [DueShipment] {
         var sql = "SELECT order_id, tracking_number, courier_code, courier_id, failures FROM shipments WHERE "
         var arguments: StatementArguments = []
         if all {
@@ -153,7 +153,7 @@ package struct SQLiteTransaction: StateTransaction {
     /// The earliest moment any work is due: a poll or a dispatch alert; nil when nothing is scheduled.
     ///
     /// Both come from partial indexes, so this costs the same with ten or a million idle orders.
-    package func nextWakeup(excluding: Set<String>, farAhead: Timestamp?) throws -> Timestamp? {
+    package func nextWakeup(excluding: Set<CourierID?>, farAhead: Timestamp?) throws -> Timestamp? {
         var arguments: StatementArguments = []
         let filter = Self.exclusion(excluding, arguments: &arguments)
         if let farAhead {
@@ -169,26 +169,26 @@ package struct SQLiteTransaction: StateTransaction {
         return [poll, alert].compactMap { $0 }.min().map(Timestamp.init(milliseconds:))
     }
 
-    /// The SQL condition leaving out the couriers in `excluding`; "" stands for no courier.
-    private static func exclusion(_ excluding: Set<String>, arguments: inout StatementArguments) -> String {
+    /// The SQL condition leaving out the couriers in `excluding`; nil stands for no courier.
+    private static func exclusion(_ excluding: Set<CourierID?>, arguments: inout StatementArguments) -> String {
         var sql = ""
-        let ids = excluding.filter { !$0.isEmpty }.sorted()
+        let ids = excluding.compactMap { $0 }.sorted()
         if !ids.isEmpty {
             sql += " AND (courier_id IS NULL OR courier_id NOT IN (" + Array(repeating: "?", count: ids.count).joined(separator: ",") + "))"
             arguments += StatementArguments(ids)
         }
-        if excluding.contains("") { sql += " AND courier_id IS NOT NULL" }
+        if excluding.contains(nil) { sql += " AND courier_id IS NOT NULL" }
         return sql
     }
 
     /// The courier codes of packages still being tracked (nil: packages that named none).
-    package func activeCourierCodes() throws -> [String?] {
-        try String?.fetchAll(db, sql: "SELECT DISTINCT courier_code FROM shipments WHERE next_check IS NOT NULL")
+    package func activeCourierCodes() throws -> [CourierCode?] {
+        try CourierCode?.fetchAll(db, sql: "SELECT DISTINCT courier_code FROM shipments WHERE next_check IS NOT NULL")
     }
 
     /// Points the tracked shipments with this courier code at `courierID`; shipments that had
     /// no courier become due at `now`. Returns how many changed.
-    package func assign(courierCode: String?, to courierID: String?, now: Timestamp) throws -> Int {
+    package func assign(courierCode: CourierCode?, to courierID: CourierID?, now: Timestamp) throws -> Int {
         // One pass over the tracked packages (this runs for every code at start and reload);
         // the orders of those that moved get their snapshots rewritten, since a snapshot names
         // the courier polling each package.

@@ -44,16 +44,16 @@ package protocol StateTransaction {
     /// snapshot is rewritten, unless `rewriteSnapshot` is false.
     func save(_ order: Order, previous: Order?, rewriteSnapshot: Bool) throws
     /// Packages due at `now` (or every one still polled when `all`), earliest first, leaving
-    /// out those of the couriers in `excluding` ("" stands for packages without one); a
+    /// out those of the couriers in `excluding` (nil stands for packages no courier polls); a
     /// next check later than `farAhead` is due too (set under a clock since corrected).
-    func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String>, farAhead: Timestamp?) throws -> [DueShipment]
+    func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<CourierID?>, farAhead: Timestamp?) throws -> [DueShipment]
     /// The earliest moment a poll or a dispatch alert is due; nil when nothing is scheduled.
-    func nextWakeup(excluding: Set<String>, farAhead: Timestamp?) throws -> Timestamp?
+    func nextWakeup(excluding: Set<CourierID?>, farAhead: Timestamp?) throws -> Timestamp?
     /// The courier codes of packages still being tracked (nil: packages that named none).
-    func activeCourierCodes() throws -> [String?]
+    func activeCourierCodes() throws -> [CourierCode?]
     /// Points the tracked packages with this courier code at `courierID`; packages that had
     /// none become due at `now`. Returns how many changed.
-    func assign(courierCode: String?, to courierID: String?, now: Timestamp) throws -> Int
+    func assign(courierCode: CourierCode?, to courierID: CourierID?, now: Timestamp) throws -> Int
     /// Orders whose late-dispatch alert is due.
     func dueDispatchAlerts(now: Timestamp, limit: Int) throws -> [OrderID]
     /// Packages that will be polled again.
@@ -106,7 +106,7 @@ extension StateTransaction {
         try save(order, previous: previous, rewriteSnapshot: true)
     }
 
-    package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<String> = []) throws -> [DueShipment] {
+    package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<CourierID?> = []) throws -> [DueShipment] {
         try dueShipments(now: now, all: all, limit: limit, excluding: excluding, farAhead: nil)
     }
 

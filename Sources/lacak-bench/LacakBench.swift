@@ -62,7 +62,7 @@ struct ParseCommand: ParsableCommand {
         let started = Date()
         while Date().timeIntervalSince(started) < seconds {
             for _ in 0..<50 {
-                guard case .found(let report) = adapter.interpret(response, for: [TrackingQuery(trackingNumber: trackingNumber, intakeCode: courier, courier: config.couriers[0])]).results[trackingNumber] else {
+                guard case .found(let report) = adapter.interpret(response, for: [TrackingQuery(trackingNumber: trackingNumber, intakeCode: CourierCode(trusted: courier), courier: config.couriers[0])]).results[trackingNumber] else {
                     throw ValidationError("the body did not parse as a found shipment for \(number)")
                 }
                 let progress = ShipmentProgress(current: CarrierState(), knownFingerprints: [], incoming: report.events)

@@ -85,7 +85,7 @@ struct CheckRunner {
             logger.error("\(error.message)")
             return ExitCode(64)
         }
-        guard let courier = CourierDirectory(couriers: config.couriers).resolve(courierID.lowercased()) else {
+        guard let code = CourierCode(rawValue: courierID.lowercased()), let courier = CourierDirectory(couriers: config.couriers).resolve(code) else {
             logger.error("no enabled courier with id or code '\(courierID)' in \(config.file)")
             return ExitCode(64)
         }
@@ -98,7 +98,7 @@ struct CheckRunner {
             logger.error("\(error.description)")
             return .failure
         }
-        let query = TrackingQuery(trackingNumber: number, intakeCode: courierID.lowercased(), courier: courier)
+        let query = TrackingQuery(trackingNumber: number, intakeCode: code, courier: courier)
         let outcome = await adapter.track([query], using: client).results[number] ?? .failed(.badResponse("no result"))
         let zone = config.daemon.timeZone
         switch outcome {

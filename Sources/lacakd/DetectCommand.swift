@@ -39,7 +39,7 @@ struct DetectCommand: AsyncParsableCommand {
                 line += "no courier"
                 if !nearMisses.isEmpty { line += " (" + nearMisses.map(\.description).joined(separator: "; ") + ")" }
             } else if let code = chosen.code {
-                line += code
+                line += code.rawValue
                 if candidates.count > 1 { line += " (chosen among several by configuration)" }
                 line += "\n  " + candidates.map(\.description).joined(separator: "\n  ")
             } else {

@@ -17,6 +17,13 @@ import Testing
         #expect(throws: IdentifierError.self) { try TrackingNumber(normalizing: "JX26?x=1") }
         #expect(TrackingNumber(echoed: "jx\t2611280001") == "JX2611280001")
         #expect(TrackingNumber(echoed: "JX") == nil)
+        #expect(CourierID(rawValue: "jne-api") != nil)
+        #expect(CourierID(rawValue: "-jne") == nil)
+        #expect(CourierID(rawValue: "JNE") == nil)
+        #expect(CourierID(rawValue: String(repeating: "a", count: 33)) == nil)
+        #expect(CourierCode(rawValue: "sicepat") != nil)
+        #expect(CourierCode(rawValue: "j&t") == nil)
+        #expect(CourierCode(rawValue: "") == nil)
     }
 
     /// Each native and declarative adapter asked for `JX2611280001` and answered about
