@@ -222,8 +222,12 @@ package final class SQLiteStateStore: StateStore {
 extension SQLiteStateStore {
     /// Migration v4: an order's packages get a table of their own, keyed by order and tracking
     /// number, and events and status changes name the package they belong to. Every order of
-    /// the one-package schema with a tracking number becomes an order with that one package;
-    /// every snapshot is rewritten once, to gain its `packages` list.
+    /// the one-package schema with a tracking number becomes an order with that one package.
+    ///
+    /// Snapshots are not marked for rewriting: at a million orders that is a million files
+    /// written before the daemon could say it is ready (about 100 s here, past systemd's start
+    /// timeout), where the tables themselves migrate in 4 s. A snapshot gains its `packages`
+    /// list the next time its order changes; its top-level fields are the same either way.
     static func packagesOfTheirOwn(_ db: Database) throws {
         try db.execute(sql: """
             -- A rowid table, keyed by (order_id, tracking_number) through its unique index: the
@@ -298,7 +302,7 @@ extension SQLiteStateStore {
             );
             INSERT INTO orders_v4
                 SELECT order_id, shop_status, courier_code, buyer_status, seller_status, meta, created_at, updated_at,
-                       ready_since, dispatch_alert_at, version + 1, written_version
+                       ready_since, dispatch_alert_at, version, written_version
                 FROM orders;
             DROP TABLE orders;
             ALTER TABLE orders_v4 RENAME TO orders;

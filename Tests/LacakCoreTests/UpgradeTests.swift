@@ -52,10 +52,11 @@ import GRDB
             try ["DEMO-1001", "DEMO-1002", "DEMO-1003", "DEMO-1004"].map { try transaction.events($0).values.map(\.count).reduce(0, +) }.reduce(0, +)
         }
         #expect(total == 6)
-        // Each tracked order became an order with that one package, and every snapshot is
-        // written once more, to gain its packages list.
+        // Each tracked order became an order with that one package; snapshots already written
+        // stay as they are until their order changes (a million rewrites would hold up start).
         #expect(orders.values.map(\.shipments.count).sorted() == [0, 1, 1, 1, 1])
-        #expect(orders.values.allSatisfy { $0.version > $0.writtenVersion })
+        // Owed as before the upgrade: only the snapshot of the cancellation the kill cut off.
+        #expect(orders.values.filter { $0.version > $0.writtenVersion }.map(\.orderID) == ["DEMO-1005"])
         let named = try store.sql { try String?.fetchAll($0, sql: "SELECT tracking_number FROM status_changes WHERE order_id = 'DEMO-1001'") }
         #expect(!named.isEmpty && named.allSatisfy { $0 == "JX2611280001" })
         #expect(try store.integrityCheck() == "ok")
