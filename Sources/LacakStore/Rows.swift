@@ -61,24 +61,31 @@ extension Shipment {
     /// `SELECT` of every column in `columns` order.
     static let selectColumns = "SELECT " + columns.joined(separator: ", ") + " FROM shipments"
 
-    /// Decodes a row selected with `selectColumns`.
-    init(row: Row) {
-        self.init(trackingNumber: row[1], packageID: row[2], courierCode: row[3], courierID: row[4], now: Timestamp(milliseconds: row[10]))
-        courierCandidates = (row[5] as String?).map { $0.split(separator: ",").map { CourierCode(trusted: String($0)) } }
-        service = row[6]
+    /// `columns` qualified by a table alias, for joins.
+    static func qualifiedColumns(_ alias: String) -> String {
+        columns.map { alias + "." + $0 }.joined(separator: ", ")
+    }
+
+    /// Decodes the columns of `columns` starting at position `base` of a row (0 for a row
+    /// selected with `selectColumns`; after the order's columns in a join).
+    init(row: Row, at base: Int = 0) {
+        self.init(trackingNumber: row[base + 1], packageID: row[base + 2], courierCode: row[base + 3], courierID: row[base + 4],
+                  now: Timestamp(milliseconds: row[base + 10]))
+        courierCandidates = (row[base + 5] as String?).map { $0.split(separator: ",").map { CourierCode(trusted: String($0)) } }
+        service = row[base + 6]
         carrier = CarrierState(
-            status: CarrierStatus(rawValue: row[7]) ?? .pending,
-            reason: (row[8] as String?).map(StatusReason.init(rawValue:)),
-            statusTime: (row[9] as Int64?).map(Timestamp.init(milliseconds:))
+            status: CarrierStatus(rawValue: row[base + 7]) ?? .pending,
+            reason: (row[base + 8] as String?).map(StatusReason.init(rawValue:)),
+            statusTime: (row[base + 9] as Int64?).map(Timestamp.init(milliseconds:))
         )
-        lastEventAt = (row[11] as Int64?).map(Timestamp.init(milliseconds:))
-        lastChecked = (row[12] as Int64?).map(Timestamp.init(milliseconds:))
-        nextCheck = (row[13] as Int64?).map(Timestamp.init(milliseconds:))
-        confirmations = row[14]
-        failures = row[15]
-        lastError = row[16]
-        disputed = row[17]
-        eventsDropped = row[18]
+        lastEventAt = (row[base + 11] as Int64?).map(Timestamp.init(milliseconds:))
+        lastChecked = (row[base + 12] as Int64?).map(Timestamp.init(milliseconds:))
+        nextCheck = (row[base + 13] as Int64?).map(Timestamp.init(milliseconds:))
+        confirmations = row[base + 14]
+        failures = row[base + 15]
+        lastError = row[base + 16]
+        disputed = row[base + 17]
+        eventsDropped = row[base + 18]
     }
 
     /// Every column's value in `columns` order, for the package of `orderID`.

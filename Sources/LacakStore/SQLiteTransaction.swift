@@ -13,12 +13,22 @@ package struct SQLiteTransaction: StateTransaction {
     // MARK: Orders
 
     package func order(_ orderID: OrderID) throws -> Order? {
-        let statement = try db.cachedStatement(sql: Order.selectColumns + " WHERE order_id = ?")
-        guard var order = try Row.fetchOne(statement, arguments: [orderID]).map(Order.init(row:)) else { return nil }
-        let packages = try db.cachedStatement(sql: Shipment.selectColumns + " WHERE order_id = ? ORDER BY added_at, tracking_number")
-        order.shipments = try Row.fetchAll(packages, arguments: [orderID]).map(Shipment.init(row:))
+        // One statement for the order and its packages: this runs for every courier answer.
+        let statement = try db.cachedStatement(sql: Self.orderWithShipmentsSQL)
+        var order: Order?
+        let rows = try Row.fetchCursor(statement, arguments: [orderID])
+        while let row = try rows.next() {
+            if order == nil { order = Order(row: row) }
+            if !row.hasNull(atIndex: Order.columns.count) {
+                order?.shipments.append(Shipment(row: row, at: Order.columns.count))
+            }
+        }
         return order
     }
+
+    private static let orderWithShipmentsSQL = "SELECT " + Order.columns.map { "o." + $0 }.joined(separator: ", ") + ", "
+        + Shipment.qualifiedColumns("s") + " FROM orders o LEFT JOIN shipments s ON s.order_id = o.order_id"
+        + " WHERE o.order_id = ? ORDER BY s.added_at, s.tracking_number"
 
     /// The orders with these ids that exist, by id.
     package func orders(_ orderIDs: [OrderID]) throws -> [OrderID: Order] {
@@ -66,8 +76,15 @@ package struct SQLiteTransaction: StateTransaction {
             arguments.append(order.orderID)
             try statement.execute(arguments: StatementArguments(arguments))
         }
-        for shipment in order.shipments where previous.shipment(shipment.trackingNumber) != shipment {
-            try upsert(shipment, of: order.orderID)
+        for shipment in order.shipments {
+            guard let earlier = previous.shipment(shipment.trackingNumber) else {
+                try upsert(shipment, of: order.orderID)
+                continue
+            }
+            guard earlier != shipment else { continue }
+            var arguments = Array(shipment.values(orderID: order.orderID).dropFirst(2))
+            arguments += [order.orderID, shipment.trackingNumber]
+            try db.cachedStatement(sql: Self.updateShipmentSQL).execute(arguments: StatementArguments(arguments))
         }
         for gone in previous.shipments where order.shipment(gone.trackingNumber) == nil {
             try db.execute(sql: "DELETE FROM shipments WHERE order_id = ? AND tracking_number = ?", arguments: [order.orderID, gone.trackingNumber])
@@ -78,6 +95,9 @@ package struct SQLiteTransaction: StateTransaction {
     private func upsert(_ shipment: Shipment, of orderID: OrderID) throws {
         try db.cachedStatement(sql: Self.upsertShipmentSQL).execute(arguments: StatementArguments(shipment.values(orderID: orderID)))
     }
+
+    private static let updateShipmentSQL = "UPDATE shipments SET "
+        + Shipment.columns.dropFirst(2).map { $0 + " = ?" }.joined(separator: ", ") + " WHERE order_id = ? AND tracking_number = ?"
 
     private static let insertOrderSQL = "INSERT INTO orders (" + Order.columns.joined(separator: ", ") + ") VALUES ("
         + Array(repeating: "?", count: Order.columns.count).joined(separator: ", ") + ")"
