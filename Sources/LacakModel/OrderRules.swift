@@ -126,17 +126,16 @@ package struct OrderRules: Sendable {
         let old = (carrier: order.carrierStatus, view: order.view)
         if let status = update.shopStatus { order.shopStatus = status }
         if let meta = update.meta { order.meta = meta }
-        if let courier = update.courier { order.courierCode = courier }
         var touched: [TrackingNumber] = []
         if let number = update.trackingNumber {
-            touched.append(place(Package(trackingNumber: number, courier: update.courier), sole: true, in: &order, placement: placement, now: now))
+            touched.append(place(Package(trackingNumber: number, courier: update.courier), sole: true, in: &order, before: before, placement: placement, now: now))
         } else if let courier = update.courier, update.packages.isEmpty {
             nameCourier(courier, in: &order, placement: placement)
         }
         for package in update.packages {
             var package = package
             if package.courier == nil { package.courier = update.courier }
-            touched.append(place(package, sole: false, in: &order, placement: placement, now: now))
+            touched.append(place(package, sole: false, in: &order, before: before, placement: placement, now: now))
         }
         schedule(&order, before: before, created: created, now: now)
         order.view = OrderView.derive(shop: order.shopStatus, shipments: order.shipments)
@@ -165,14 +164,16 @@ package struct OrderRules: Sendable {
     ///
     /// A package is found by the shop's package id, then by tracking number; the order's only
     /// package is relabelled by intake's top-level tracking number (`sole`). A new tracking
-    /// number is a new shipment: its history starts again.
-    private func place(_ package: Package, sole: Bool, in order: inout Order, placement: CourierPlacement, now: Timestamp) -> TrackingNumber {
+    /// number is a new shipment: its history starts again, unless the order had that number
+    /// before this record (labels swapped between packages): a tracking number's history is
+    /// that number's, whichever package the shop files it under.
+    private func place(_ package: Package, sole: Bool, in order: inout Order, before: Order, placement: CourierPlacement, now: Timestamp) -> TrackingNumber {
         let number = package.trackingNumber
         let index = package.packageID.flatMap { id in order.shipments.firstIndex { $0.packageID == id } }
             ?? order.shipments.firstIndex { $0.trackingNumber == number }
             ?? (sole && order.shipments.count == 1 ? 0 : nil)
         guard let index else {
-            order.shipments.append(newShipment(package, courier: package.courier ?? order.courierCode, placement: placement, now: now))
+            order.shipments.append(freshShipment(package, courier: package.courier ?? order.courierCode, before: before, placement: placement, now: now))
             return number
         }
         var shipment = order.shipments[index]
@@ -184,7 +185,7 @@ package struct OrderRules: Sendable {
                 return placeExisting(package, at: other > index ? other - 1 : other, in: &order, placement: placement)
             }
             // A courier named earlier stays; only a package that never had one is detected.
-            shipment = newShipment(package, courier: package.courier ?? shipment.courierCode, placement: placement, now: now)
+            shipment = freshShipment(package, courier: package.courier ?? shipment.courierCode, before: before, placement: placement, now: now)
             shipment.packageID = package.packageID ?? order.shipments[index].packageID
             order.shipments[index] = shipment
             return number
@@ -204,6 +205,21 @@ package struct OrderRules: Sendable {
         return shipment.trackingNumber
     }
 
+    /// The package for a number not in the order now: the order's earlier state of that
+    /// number if it had one before this record, else a new shipment.
+    private func freshShipment(_ package: Package, courier: CourierCode?, before: Order, placement: CourierPlacement, now: Timestamp) -> Shipment {
+        guard var earlier = before.shipment(package.trackingNumber) else {
+            return newShipment(package, courier: courier, placement: placement, now: now)
+        }
+        if let id = package.packageID { earlier.packageID = id }
+        if let named = package.courier, named != earlier.courierCode || earlier.courierCandidates != nil {
+            earlier.courierCode = named
+            earlier.courierCandidates = nil
+            earlier.courierID = placement.resolve(named)
+        }
+        return earlier
+    }
+
     private func newShipment(_ package: Package, courier: CourierCode?, placement: CourierPlacement, now: Timestamp) -> Shipment {
         var shipment = Shipment(trackingNumber: package.trackingNumber, packageID: package.packageID, courierCode: courier, now: now)
         if courier == nil { (shipment.courierCode, shipment.courierCandidates) = placement.detect(package.trackingNumber) }
@@ -212,7 +228,10 @@ package struct OrderRules: Sendable {
     }
 
     /// A record naming only a courier: the one package, or those waiting for a courier, get it.
+    /// An order without packages, or with several, also keeps it for packages added later
+    /// without one (on a one-package order the package's own courier already says it).
     private func nameCourier(_ courier: CourierCode, in order: inout Order, placement: CourierPlacement) {
+        if order.shipments.count != 1 { order.courierCode = courier }
         for index in order.shipments.indices {
             let shipment = order.shipments[index]
             guard order.shipments.count == 1 || shipment.courierCandidates != nil else { continue }

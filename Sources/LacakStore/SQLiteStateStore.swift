@@ -301,7 +301,10 @@ extension SQLiteStateStore {
                 written_version INTEGER NOT NULL DEFAULT 0
             );
             INSERT INTO orders_v4
-                SELECT order_id, shop_status, courier_code, buyer_status, seller_status, meta, created_at, updated_at,
+                -- A tracked order's courier_code may have been detected, not named: it stays on
+                -- its package, and only an order without one keeps it as the shop's choice.
+                SELECT order_id, shop_status, CASE WHEN tracking_number IS NULL THEN courier_code END,
+                       buyer_status, seller_status, meta, created_at, updated_at,
                        ready_since, dispatch_alert_at, version, written_version
                 FROM orders;
             DROP TABLE orders;

@@ -57,7 +57,7 @@ import Testing
         try directory.write("spool/incoming/b.json", #"{"order_id": "D-2", "courier": "sicepat"}"#)
         _ = await pipeline.ingest()
         let chosen = try order(pipeline, "D-2")
-        #expect(chosen.courierCode == "sicepat")
+        #expect(chosen.soleShipment?.courierCode == "sicepat")
         #expect(chosen.soleShipment?.courierCandidates == nil)
         #expect(chosen.soleShipment?.nextCheck != nil)
     }

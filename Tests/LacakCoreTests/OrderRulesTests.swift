@@ -58,6 +58,9 @@ import Testing
     @Test func theSameRecordAgainChangesNothingAndANewNumberStartsAgain() throws {
         let order = try Self.created()
         #expect(Self.rules.apply(.init(orderID: "T-1", shopStatus: .awaitingCollection, trackingNumber: "JX2611280001"), to: order, placement: Self.placement, now: Self.now) == nil)
+        // Naming the courier detection had already chosen changes nothing either.
+        #expect(Self.rules.apply(.init(orderID: "T-1", courier: "jne", trackingNumber: "JX2611280001"), to: order, placement: Self.placement, now: Self.now) == nil)
+        #expect(Self.rules.apply(.init(orderID: "T-1", courier: "jne"), to: order, placement: Self.placement, now: Self.now) == nil)
         let later = Self.now.adding(seconds: Self.hour)
         let replaced = try #require(Self.rules.apply(.init(orderID: "T-1", trackingNumber: "JX2611289999"), to: order, placement: Self.placement, now: later))
         // The old package is gone from the order, so the store deletes it with its events.

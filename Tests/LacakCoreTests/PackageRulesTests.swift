@@ -108,6 +108,21 @@ import Testing
         #expect(relabelled.order.shipment("JX2611281001")?.carrier.status == .inTransit)
     }
 
+    @Test func labelsSwappedBetweenPackagesKeepTheirHistory() throws {
+        var order = try Self.twoPackages()
+        order = try Self.poll(order, "JX2611281001", .inTransit).order
+        let swapped = try #require(Self.rules.apply(.init(orderID: "P-1", packages: [
+            .init(trackingNumber: "JX2611281002", packageID: "PKG-A"),
+            .init(trackingNumber: "JX2611281001", packageID: "PKG-B"),
+        ]), to: order, placement: Self.placement, now: Self.now.adding(seconds: 60)))
+        #expect(swapped.order.shipments.count == 2)
+        let first = try #require(swapped.order.shipment("JX2611281001"))
+        #expect(first.carrier.status == .inTransit, "the number's history stays with the number")
+        #expect(first.packageID == "PKG-B")
+        #expect(first.nextCheck == order.shipment("JX2611281001")?.nextCheck, "still polled as before")
+        #expect(swapped.order.shipment("JX2611281002")?.packageID == "PKG-A")
+    }
+
     @Test func anUnsurePackageWaitsAloneForItsCourier() throws {
         let update = try #require(Self.rules.apply(.init(orderID: "P-2", packages: [
             .init(trackingNumber: "JX2611282001"), .init(trackingNumber: "XX2611282002"),
