@@ -178,12 +178,12 @@ package struct CourierSettings: Sendable, Decodable {
         }
     }
 
-    /// The code to ask the API for, given the courier code an order came with: the order's own
-    /// code when this courier serves it (an aggregator serving jne and jnt), else `courier_code`;
-    /// translated through `code_map`.
     /// The courier's `id`, typed (checked when the config was read).
     package var courierID: CourierID { CourierID(trusted: id) }
 
+    /// The code to ask the API for, given the courier code an order came with: the order's own
+    /// code when this courier serves it (an aggregator serving jne and jnt), else `courier_code`;
+    /// translated through `code_map`.
     package func apiCode(forIntakeCode code: String?) -> String? {
         vocabularyCode(forIntakeCode: code).map { codeMap[$0] ?? $0 }
     }

@@ -11,12 +11,12 @@ package enum CourierNames {
         "usps": "USPS", "ups": "UPS", "fedex": "FedEx", "dhl": "DHL",
     ]
 
-    /// The name people know a courier code by; the code in capitals when lacak does not know it.
     /// The name of the courier with lacak's code `code`.
     package static func name(of code: CourierCode) -> String {
         name(of: code.rawValue)
     }
 
+    /// The name people know a courier code by; the code in capitals when lacak does not know it.
     package static func name(of code: String) -> String {
         known[code.lowercased()] ?? code.uppercased()
     }
