@@ -56,11 +56,6 @@ package struct Order: Sendable, Equatable {
         return live.min { $0.progressRank < $1.progressRank }!.carrier.status
     }
 
-    /// Whether polling can still change anything for some package of this order.
-    package var isTrackable: Bool {
-        shipments.contains { $0.isTrackable(shopStatus: shopStatus) }
-    }
-
     /// The order as it was without its packages: what the `orders` row itself holds.
     package var withoutShipments: Order {
         var copy = self

@@ -61,7 +61,9 @@ package struct Shipment: Sendable, Equatable {
     }
 
     /// How far along its journey a package is, for the one carrier status an order of several
-    /// packages shows: the package furthest behind decides it.
+    /// packages shows: the package furthest behind decides it. Not `CarrierStatus.phase`, which
+    /// orders transitions and leaves `expired` off the journey: here an expired package counts
+    /// as one still in transit, and a return as further along than a delivery.
     var progressRank: Int {
         switch carrier.status {
         case .pending: return 0

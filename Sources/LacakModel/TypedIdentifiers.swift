@@ -7,6 +7,9 @@ package protocol CheckedIdentifier: RawRepresentable, Hashable, Comparable, Send
     /// Wraps a value lacak already checked (from its own state, or validated before); not
     /// checked again, since it is on the path of every poll.
     init(trusted rawValue: String)
+
+    /// Whether `text` is this identifier in its normal form (what `init?(rawValue:)` accepts).
+    static func isValid(_ text: String) -> Bool
 }
 
 extension CheckedIdentifier {
@@ -16,16 +19,19 @@ extension CheckedIdentifier {
 
     /// A literal in lacak's own code or tests; it is taken as written.
     package init(stringLiteral value: String) { self.init(trusted: value) }
+
+    /// The identifier, if `rawValue` is one in normal form.
+    package init?(rawValue: String) {
+        guard Self.isValid(rawValue) else { return nil }
+        self.init(trusted: rawValue)
+    }
 }
 
 /// A shop's order id: 1–64 of letters, digits, `-`, `_`, `.`, not starting with `.`.
 package struct OrderID: CheckedIdentifier {
     package let rawValue: String
 
-    package init?(rawValue: String) {
-        guard Identifiers.isValidOrderID(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
+    package static func isValid(_ text: String) -> Bool { Identifiers.isValidOrderID(text) }
 
     package init(trusted rawValue: String) { self.rawValue = rawValue }
 }
@@ -37,11 +43,8 @@ package struct OrderID: CheckedIdentifier {
 package struct TrackingNumber: CheckedIdentifier {
     package let rawValue: String
 
-    /// A number already in normal form; nil otherwise.
-    package init?(rawValue: String) {
-        guard Identifiers.isValidTrackingNumber(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
+    /// Whether `text` is a number already in normal form.
+    package static func isValid(_ text: String) -> Bool { Identifiers.isValidTrackingNumber(text) }
 
     /// A number as people write it (spaces, lowercase), or the reason it cannot be one.
     package init(normalizing text: String) throws(IdentifierError) {
@@ -62,10 +65,7 @@ package struct TrackingNumber: CheckedIdentifier {
 package struct CourierID: CheckedIdentifier {
     package let rawValue: String
 
-    package init?(rawValue: String) {
-        guard Identifiers.isValidCourierID(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
+    package static func isValid(_ text: String) -> Bool { Identifiers.isValidCourierID(text) }
 
     package init(trusted rawValue: String) { self.rawValue = rawValue }
 }
@@ -76,10 +76,7 @@ package struct CourierID: CheckedIdentifier {
 package struct CourierCode: CheckedIdentifier {
     package let rawValue: String
 
-    package init?(rawValue: String) {
-        guard Identifiers.isValidCourierCode(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
+    package static func isValid(_ text: String) -> Bool { Identifiers.isValidCourierCode(text) }
 
     package init(trusted rawValue: String) { self.rawValue = rawValue }
 }

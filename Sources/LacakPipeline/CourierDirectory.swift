@@ -21,7 +21,7 @@ package struct CourierDirectory: Sendable {
     /// Every enabled courier that can poll an order with this code, in fallback order: the
     /// courier whose id is the code, then those listing it in `codes`, in config order.
     package func candidates(for code: CourierCode?) -> [CourierSettings] {
-        guard let code = code?.rawValue.lowercased(), !code.isEmpty else {
+        guard let code = code?.rawValue else {
             return couriers.count == 1 ? couriers : []
         }
         if let exact = couriers.first(where: { $0.id == code }) { return [exact] }

@@ -79,7 +79,7 @@ package struct NotificationComposer: Sendable {
                 "locale": .string(locale.rawValue),
                 "order_id": .string(order.orderID.rawValue),
                 "courier": package.map { SnapshotRenderer.courierJSON($0, providerName: courierName, includeService: false) }
-                    ?? SnapshotRenderer.namedCourierJSON(order, several: order.shipments.count > 1),
+                    ?? SnapshotRenderer.namedCourierJSON(order),
                 "tracking_number": .optionalString(package?.trackingNumber.rawValue),
                 "package_id": .optionalString(package?.packageID),
                 "packages": .integer(Int64(order.shipments.count)),

@@ -32,7 +32,7 @@ package struct SnapshotRenderer: Sendable {
                 "shop": .string(order.shopStatus.rawValue),
             ]),
             "courier": sole.map { Self.courierJSON($0, providerName: $0.courierID.flatMap { courierNames[$0.rawValue] }, includeService: true) }
-                ?? Self.namedCourierJSON(order, several: order.shipments.count > 1),
+                ?? Self.namedCourierJSON(order),
             "tracking_number": .optionalString(sole?.trackingNumber.rawValue),
             "events": .array(soleEvents.map { Self.eventJSON($0, zone: zone) }),
             "events_dropped": .integer(Int64(sole?.eventsDropped ?? 0)),
@@ -86,8 +86,8 @@ package struct SnapshotRenderer: Sendable {
 
     /// The courier the shop named for an order with no package yet (nothing polls it yet);
     /// null for an order of several packages, whose couriers are under `packages`.
-    static func namedCourierJSON(_ order: Order, several: Bool) -> JSONValue {
-        guard !several, let code = order.courierCode else { return .null }
+    static func namedCourierJSON(_ order: Order) -> JSONValue {
+        guard order.shipments.count <= 1, let code = order.courierCode else { return .null }
         return .fields([
             "code": .string(code.rawValue),
             "name": .string(CourierNames.name(of: code)),

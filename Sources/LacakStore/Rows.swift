@@ -99,35 +99,16 @@ extension Shipment {
     }
 }
 
-// Identifiers are stored as their text.
-extension OrderID: DatabaseValueConvertible {
+// Identifiers are stored as their text; read back from lacak's own state, they are trusted.
+extension DatabaseValueConvertible where Self: CheckedIdentifier {
     package var databaseValue: DatabaseValue { rawValue.databaseValue }
 
-    package static func fromDatabaseValue(_ value: DatabaseValue) -> OrderID? {
-        String.fromDatabaseValue(value).map(OrderID.init(trusted:))
+    package static func fromDatabaseValue(_ value: DatabaseValue) -> Self? {
+        String.fromDatabaseValue(value).map(Self.init(trusted:))
     }
 }
 
-extension TrackingNumber: DatabaseValueConvertible {
-    package var databaseValue: DatabaseValue { rawValue.databaseValue }
-
-    package static func fromDatabaseValue(_ value: DatabaseValue) -> TrackingNumber? {
-        String.fromDatabaseValue(value).map(TrackingNumber.init(trusted:))
-    }
-}
-
-extension CourierID: DatabaseValueConvertible {
-    package var databaseValue: DatabaseValue { rawValue.databaseValue }
-
-    package static func fromDatabaseValue(_ value: DatabaseValue) -> CourierID? {
-        String.fromDatabaseValue(value).map(CourierID.init(trusted:))
-    }
-}
-
-extension CourierCode: DatabaseValueConvertible {
-    package var databaseValue: DatabaseValue { rawValue.databaseValue }
-
-    package static func fromDatabaseValue(_ value: DatabaseValue) -> CourierCode? {
-        String.fromDatabaseValue(value).map(CourierCode.init(trusted:))
-    }
-}
+extension OrderID: DatabaseValueConvertible {}
+extension TrackingNumber: DatabaseValueConvertible {}
+extension CourierID: DatabaseValueConvertible {}
+extension CourierCode: DatabaseValueConvertible {}

@@ -284,7 +284,7 @@ package struct SQLiteTransaction: StateTransaction {
         }
     }
 
-    package func deleteEvents(_ orderID: OrderID, trackingNumber: TrackingNumber) throws {
+    private func deleteEvents(_ orderID: OrderID, trackingNumber: TrackingNumber) throws {
         try db.execute(sql: "DELETE FROM events WHERE order_id = ? AND tracking_number = ?", arguments: [orderID, trackingNumber])
     }
 
@@ -325,15 +325,6 @@ package struct SQLiteTransaction: StateTransaction {
             UnmatchedText(courier: row[0], normalized: row[1], example: row[2], trackingNumber: row[3], provider: row[4], count: row[5],
                           firstSeen: Timestamp(milliseconds: row[6]), lastSeen: Timestamp(milliseconds: row[7]))
         }
-    }
-
-    /// Unmatched wordings per courier code.
-    package func unmatchedCounts() throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT courier, COUNT(*) FROM unmatched_texts GROUP BY courier") {
-            counts[row[0]] = row[1]
-        }
-        return counts
     }
 
     // MARK: Changes and outbox

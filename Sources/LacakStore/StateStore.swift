@@ -72,7 +72,6 @@ package protocol StateTransaction {
     func pruneEvents(_ orderID: OrderID, trackingNumber: TrackingNumber, keeping limit: Int) throws -> Int
     /// Adds events not stored yet (by fingerprint) to a package.
     func insertEvents(_ events: [TrackingEvent], orderID: OrderID, trackingNumber: TrackingNumber, seenAt: Timestamp) throws
-    func deleteEvents(_ orderID: OrderID, trackingNumber: TrackingNumber) throws
 
     // MARK: Unmatched texts
 
@@ -81,8 +80,6 @@ package protocol StateTransaction {
     func countUnmatched(courier: String, text: String, trackingNumber: String, provider: String?, at time: Timestamp) throws -> Bool
     /// Unmatched texts, most frequent first (of one courier code, when given).
     func unmatchedTexts(courier: String?, limit: Int) throws -> [UnmatchedText]
-    /// Unmatched wordings per courier code.
-    func unmatchedCounts() throws -> [String: Int]
 
     // MARK: Changes, outbox and snapshots
 
@@ -108,14 +105,6 @@ extension StateTransaction {
 
     package func dueShipments(now: Timestamp, all: Bool, limit: Int, excluding: Set<CourierID?> = []) throws -> [DueShipment] {
         try dueShipments(now: now, all: all, limit: limit, excluding: excluding, farAhead: nil)
-    }
-
-    package func nextWakeup() throws -> Timestamp? {
-        try nextWakeup(excluding: [], farAhead: nil)
-    }
-
-    package func unmatchedTexts(courier: String? = nil) throws -> [UnmatchedText] {
-        try unmatchedTexts(courier: courier, limit: 1000)
     }
 }
 

@@ -1,6 +1,5 @@
 package import LacakModel
 package import LacakTransport
-package import LacakConfig
 
 /// A courier API spoken over HTTP, as two pure functions: the requests that look up a batch,
 /// and what an answer means. `track` (below) sends them; it is the only place an HTTP
