@@ -11,7 +11,7 @@
 # They install the Debian packages they need (libcurl4-openssl-dev, libsqlite3-dev, …) when missing.
 
 SWIFT        ?= swift
-DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev python3 openssl util-linux
+DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev python3 openssl util-linux
 BIN          := .build/debug
 DEMO_PORT    := 18231
 DEMO_SPEED   := 5400
@@ -25,13 +25,15 @@ SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR  ?= $(PREFIX)/lib/tmpfiles.d
 
 BENCH_DEPS   := nginx wrk curl
+# Python packages the tests use: independent spreadsheet writers for the .xlsx intake tests.
+PIP_DEPS     := openpyxl xlsxwriter
 
 CHAOS_KILLS     ?= 50
 CHAOS_SHIPMENTS ?= 2000
 SOAK_MINUTES    ?= 10
 FUZZ_SECONDS    ?= 60
 
-.PHONY: all deps build test check-unit chaos-short demo install release bench chaos fuzz soak sanitize accuracy clean
+.PHONY: all deps pydeps build test check-unit chaos-short demo install release bench chaos fuzz soak sanitize accuracy clean
 
 all: build
 
@@ -45,7 +47,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: build
+pydeps:
+	@missing=""; for p in $(PIP_DEPS); do python3 -c "import $$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing (pip)$$missing"; python3 -m pip install -q $$missing; fi
+
+test: build pydeps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	@$(MAKE) --no-print-directory chaos-short
@@ -114,7 +120,7 @@ fuzz: deps
 # threads, servers and child-process handles, which LeakSanitizer reports by the hundred. Leaks
 # in lacak's own code are what `make fuzz` (LeakSanitizer on every input) and `make soak`
 # (resident memory over time) look for.
-sanitize: deps
+sanitize: deps pydeps
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 

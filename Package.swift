@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -58,14 +59,19 @@ let package = Package(
         ),
         .target(
             name: "LacakIntake",
-            dependencies: ["LacakSupport", "LacakModel", "LacakSpool"],
+            dependencies: ["LacakSupport", "LacakModel", "LacakSpool", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LacakTikTokShop",
+            dependencies: ["LacakSupport", "LacakModel", "LacakConfig", "LacakIntake"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "LacakPipeline",
             dependencies: [
                 "LacakSupport", "LacakModel", "LacakTransport", "LacakStore", "LacakConfig", "LacakCouriers",
-                "LacakSpool", "LacakIntake", .product(name: "Logging", package: "swift-log"),
+                "LacakSpool", "LacakIntake", "LacakTikTokShop", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -121,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "lacak-bench",
             dependencies: [
-                "LacakPipeline", "LacakIntake", "LacakSpool", "LacakCouriers", "LacakConfig", "LacakStore",
+                "LacakPipeline", "LacakTikTokShop", "LacakIntake", "LacakSpool", "LacakCouriers", "LacakConfig", "LacakStore",
                 "LacakTransport", "LacakModel", "LacakSupport", "LacakAccuracy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -130,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "LacakCoreTests",
             dependencies: [
-                "LacakDaemon", "LacakPipeline", "LacakIntake", "LacakSpool", "LacakCouriers", "LacakConfig", "LacakStore",
+                "LacakDaemon", "LacakPipeline", "LacakTikTokShop", "LacakIntake", "LacakSpool", "LacakCouriers", "LacakConfig", "LacakStore",
                 "LacakTransport", "LacakModel", "LacakSupport", "LacakAccuracy", "lacakd", "courier-sim", "LoopbackHTTP",
             ],
             swiftSettings: swiftSettings

@@ -97,6 +97,7 @@ package struct ConfigLoader: Sendable {
         }
         var config = LacakConfig(file: path, daemon: file.daemon, couriers: file.courier, templates: file.templates,
                                  detection: file.detection, detector: detector)
+        config.tiktokShop = file.tiktokShop
         for courier in config.couriers {
             for (name, reference) in courier.credentials.sorted(by: { $0.key < $1.key }) {
                 guard case .file(let secretPath) = reference else { continue }

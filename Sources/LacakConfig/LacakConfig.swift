@@ -9,6 +9,8 @@ package struct LacakConfig: Sendable {
     package var couriers: [CourierSettings]
     package var templates: TemplateOverrides
     package var detection: DetectionSettings
+    /// How TikTok Shop's order exports are read.
+    package var tiktokShop: TikTokShopSettings = TikTokShopSettings()
     /// The tracking-number rules: lacak's own and the configured extra directories.
     package var detector: TrackingNumberDetector
     /// Things that work but should not be so (a secret file every user may read), for the log.
@@ -36,9 +38,11 @@ struct ConfigFile: Decodable {
     var courier: [CourierSettings]
     var templates: TemplateOverrides
     var detection: DetectionSettings
+    var tiktokShop: TikTokShopSettings
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case daemon, courier, templates, detection
+        case tiktokShop = "tiktokshop"
     }
 
     init(from decoder: any Decoder) throws {
@@ -48,6 +52,7 @@ struct ConfigFile: Decodable {
         courier = try container.decodeIfPresent([CourierSettings].self, forKey: .courier) ?? []
         templates = try container.decodeIfPresent(TemplateOverrides.self, forKey: .templates) ?? TemplateOverrides()
         detection = try container.decodeIfPresent(DetectionSettings.self, forKey: .detection) ?? DetectionSettings()
+        tiktokShop = try container.decodeIfPresent(TikTokShopSettings.self, forKey: .tiktokShop) ?? TikTokShopSettings()
         var seen: Set<String> = []
         for (index, courier) in courier.enumerated() where !seen.insert(courier.id).inserted {
             throw DecodingError.dataCorrupted(.init(

@@ -8,6 +8,23 @@ package struct IntakeFile: Sendable {
     package var problems: [(line: Int, reason: String)]
     /// The file looks like a writer is still appending to it; try again later.
     package var looksIncomplete: Bool
+    /// What the numbers in `records` and `problems` count: lines of a JSON file, or rows of a
+    /// spreadsheet as the seller's spreadsheet program numbers them.
+    package var numbering: Numbering = .lines
+
+    /// What a record's number counts.
+    package enum Numbering: String, Sendable {
+        case lines = "line"
+        case rows = "row"
+    }
+
+    /// A file read by another reader (a spreadsheet export), numbered by rows.
+    package init(records: [(line: Int, record: IntakeRecord)], problems: [(line: Int, reason: String)], looksIncomplete: Bool = false) {
+        self.records = records
+        self.problems = problems
+        self.looksIncomplete = looksIncomplete
+        numbering = .rows
+    }
 
     /// Parses `bytes` as a `.json` file (one object or an array) or a `.jsonl` file.
     package init(bytes: [UInt8], lines: Bool) {

@@ -127,7 +127,7 @@ package struct IntakeRecord: Sendable, Equatable {
     }
 
     /// At most 40 printable characters of untrusted text, for error messages.
-    static func printable(_ text: String) -> String {
+    package static func printable(_ text: String) -> String {
         let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.prefix(40).map { $0.properties.generalCategory == .control ? "?" : $0 }))
         return text.unicodeScalars.count > 40 ? cleaned + "…" : cleaned
     }

@@ -12,10 +12,32 @@ package struct IntakeScanner: Sendable {
     package let maxFileBytes: Int
     /// A file modified this recently that does not parse is left for the next round.
     package var settleSeconds: Double = 5
+    /// Turns spreadsheet files (`.csv`, `.xlsx`) into records; without one they are not read.
+    package var tables: (any TableIntake)?
 
-    package init(layout: SpoolLayout, maxFileBytes: Int) {
+    package init(layout: SpoolLayout, maxFileBytes: Int, tables: (any TableIntake)? = nil) {
         self.layout = layout
         self.maxFileBytes = maxFileBytes
+        self.tables = tables
+    }
+
+    /// The kind of an intake file, from its name's extension.
+    package enum FileKind: Sendable, Equatable {
+        case json, jsonLines, csv, xlsx
+        /// A legacy binary Excel workbook, refused with advice.
+        case xls
+
+        init?(name: String) {
+            let lowered = name.lowercased()
+            if lowered.hasSuffix(".json") { self = .json }
+            else if lowered.hasSuffix(".jsonl") { self = .jsonLines }
+            else if lowered.hasSuffix(".csv") { self = .csv }
+            else if lowered.hasSuffix(".xlsx") { self = .xlsx }
+            else if lowered.hasSuffix(".xls") { self = .xls }
+            else { return nil }
+        }
+
+        var isTable: Bool { self != .json && self != .jsonLines }
     }
 
     /// One file read from `incoming/`.
@@ -36,7 +58,10 @@ package struct IntakeScanner: Sendable {
     /// ignored, so writers can create `.name.tmp` and rename it when complete.
     package func pendingFiles() -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: layout.incoming) else { return [] }
-        return names.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".json") || $0.hasSuffix(".jsonl")) }.sorted()
+        return names.filter { name in
+            guard !name.hasPrefix("."), let kind = FileKind(name: name) else { return false }
+            return !kind.isTable || tables != nil
+        }.sorted()
     }
 
     /// Reads one file; nil when it should be left alone this round (vanished, still being written).
@@ -68,7 +93,7 @@ package struct IntakeScanner: Sendable {
         guard let bytes = Self.readFile(fd, limit: maxFileBytes) else {
             return Item(name: name, path: path, parsed: IntakeFile.failure("cannot be read: \(String(cString: strerror(errno)))"))
         }
-        let parsed = IntakeFile(bytes: bytes, lines: name.hasSuffix(".jsonl"))
+        let parsed = parse(bytes, kind: FileKind(name: name) ?? .json)
         if parsed.looksIncomplete, Double(now.milliseconds - modified.milliseconds) / 1000 < settleSeconds {
             return nil
         }
@@ -91,7 +116,7 @@ package struct IntakeScanner: Sendable {
         var report = "lacak could not accept \(rejected) record\(rejected == 1 ? "" : "s") of \(item.name) at \(now.iso8601(in: zone))"
         report += accepted > 0 ? "; the other \(accepted) were accepted.\n" : "; nothing from it was accepted.\n"
         for problem in item.parsed.problems.sorted(by: { $0.line < $1.line }) {
-            report += (problem.line > 0 ? "line \(problem.line): " : "") + problem.reason + "\n"
+            report += (problem.line > 0 ? "\(item.parsed.numbering.rawValue) \(problem.line): " : "") + problem.reason + "\n"
         }
         let errorPath = layout.rejected + "/" + target + ".error"
         try AtomicFiles.writeDurably(Array(report.utf8), to: errorPath + ".part")
@@ -99,6 +124,30 @@ package struct IntakeScanner: Sendable {
         try AtomicFiles.rename(item.path, to: layout.rejected + "/" + target)
         try AtomicFiles.syncDirectory(layout.rejected)
         return .rejected(reasons: rejected)
+    }
+
+    /// The records of a file's bytes, by its kind.
+    package func parse(_ bytes: [UInt8], kind: FileKind) -> IntakeFile {
+        let limits = TableLimits(maxUnpackedBytes: maxFileBytes.multipliedReportingOverflow(by: 4).overflow ? Int.max : maxFileBytes * 4)
+        let table: IntakeTable
+        do throws(TableError) {
+            switch kind {
+            case .json, .jsonLines:
+                return IntakeFile(bytes: bytes, lines: kind == .jsonLines)
+            case .xls:
+                return IntakeFile.failure("an Excel 97-2003 workbook (.xls); save it as Excel Workbook (.xlsx) or CSV UTF-8")
+            case .csv:
+                table = try CSVTableReader.read(bytes, limits: limits)
+            case .xlsx:
+                table = try XLSXTableReader.read(bytes, limits: limits)
+            }
+        } catch {
+            var file = IntakeFile.failure(error.message + "; nothing in this file was accepted", line: error.row)
+            file.looksIncomplete = error.looksIncomplete
+            return file
+        }
+        guard let tables else { return IntakeFile.failure("spreadsheet files are not read by this intake") }
+        return tables.intakeFile(from: table)
     }
 
     private static func readFile(_ fd: Int32, limit: Int) -> [UInt8]? {
@@ -119,9 +168,17 @@ package struct IntakeScanner: Sendable {
 
 extension IntakeFile {
     /// A file refused as a whole.
-    static func failure(_ reason: String) -> IntakeFile {
+    static func failure(_ reason: String, line: Int = 0) -> IntakeFile {
         var file = IntakeFile(bytes: Array("[]".utf8), lines: false)
-        file.problems = [(0, reason)]
+        file.problems = [(line, reason)]
+        if line > 0 { file.numbering = .rows }
         return file
     }
+}
+
+/// Turns a spreadsheet dropped into `incoming/` into order records: a shop's order export
+/// (TikTok Shop's Seller Center export is lacak's own; others plug in here).
+package protocol TableIntake: Sendable {
+    /// The records of `table`, and a problem for each row or order that cannot be taken, by row.
+    func intakeFile(from table: IntakeTable) -> IntakeFile
 }

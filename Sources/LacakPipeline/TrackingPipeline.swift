@@ -9,6 +9,7 @@ package import LacakConfig
 import LacakCouriers
 package import LacakSpool
 import LacakIntake
+import LacakTikTokShop
 
 /// The whole tracking cycle — intake, polling, normalising, committing, publishing — shared
 /// unchanged by `lacakd --check` and the daemon.
@@ -86,7 +87,8 @@ package final class TrackingPipeline: Sendable {
         updater = OrderUpdater(config: config)
         farAheadSeconds = Self.farAheadSeconds(config.daemon, couriers: config.couriers)
         router = CourierRouter(directory: updater.directory, adapters: adapters, gates: gates)
-        scanner = IntakeScanner(layout: layout, maxFileBytes: config.daemon.maxIntakeFileBytes.bytes)
+        scanner = IntakeScanner(layout: layout, maxFileBytes: config.daemon.maxIntakeFileBytes.bytes,
+                                tables: SellerCenterExport(settings: config.tiktokShop, defaultZone: config.daemon.timeZone))
         publisher = SpoolPublisher(layout: layout, store: store, zone: config.daemon.timeZone,
                                    courierNames: updater.courierNames, lockDirectory: config.daemon.stateDirectory,
                                    note: { [logger] message in logger.warning("\(message)") })

@@ -59,6 +59,46 @@ import Testing
         _ = try ConfigLoader(environment: environment, resolveSecrets: false).load(path: Binaries.packageRoot + "/config/lacak.toml")
     }
 
+    @Test(arguments: [
+        ("[tiktokshop]\ntime_zone = \"Mars/Olympus\"", "tiktokshop.time_zone", "unknown time zone 'Mars/Olympus'"),
+        ("[tiktokshop]\ntime_formats = [\"dd/MM/yyyy QQ\"]", "tiktokshop.time_formats", "dd/MM/yyyy QQ"),
+        ("[tiktokshop]\nmeta_colums = []", "tiktokshop.meta_colums", "did you mean 'meta_columns'"),
+        ("[tiktokshop.columns]\norder_number = \"No Pesanan\"", "tiktokshop.columns.order_number", "unknown export field"),
+        ("[tiktokshop.columns]\norder_id = []", "tiktokshop.columns.order_id", "header names must not be empty"),
+        ("[tiktokshop.providers]\n\"Kurir Kita\" = \"J&T\"", "tiktokshop.providers.Kurir Kita", "'j&t' is not a courier code"),
+        ("[tiktokshop.statuses]\n\"Sedang Diproses\" = \"shipping\"", "tiktokshop.statuses.Sedang Diproses", "unknown shop status 'shipping'"),
+    ])
+    func tiktokShopErrorsNameTheLineAndKey(table: String, key: String, message: String) throws {
+        let text = valid + "\n" + table + "\n"
+        let error = try #require(configError(text))
+        #expect(error.line == text.split(separator: "\n", omittingEmptySubsequences: false).count - 1, "\(error)")
+        #expect(error.keyPath == key, "\(error)")
+        #expect(error.message.contains(message), "\(error)")
+    }
+
+    @Test func tiktokShopTablesExtendTheBuiltInOnes() throws {
+        let config = try load(valid + """
+
+            [tiktokshop]
+            time_zone = "Asia/Jayapura"
+            time_formats = ["MM/dd/yyyy HH:mm:ss"]
+            meta_columns = ["Seller Note"]
+
+            [tiktokshop.columns]
+            order_id = "No Pesanan"
+            tracking_id = ["Resi", "AWB"]
+
+            [tiktokshop.providers]
+            "Kurir Kita" = "JNE"
+            """)
+        #expect(config.tiktokShop.timeZone?.identifier == "Asia/Jayapura")
+        #expect(config.tiktokShop.timeFormats.map(\.text) == ["MM/dd/yyyy HH:mm:ss"])
+        #expect(config.tiktokShop.columns == [.orderID: ["No Pesanan"], .trackingID: ["Resi", "AWB"]])
+        #expect(config.tiktokShop.providers == ["Kurir Kita": "jne"])
+        #expect(config.tiktokShop.metaColumns == ["Seller Note"])
+        #expect(try load(valid).tiktokShop.timeFormats.map(\.text) == TikTokShopSettings.defaultTimeFormats)
+    }
+
     @Test func resolvesRelativePathsBesideTheFile() throws {
         let config = try load(valid.replacingOccurrences(of: "\"/tmp/x/spool\"", with: "\"spool\""))
         #expect(config.daemon.spoolDirectory == "/etc/lacak/spool")

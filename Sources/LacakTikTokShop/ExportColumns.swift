@@ -1,0 +1,90 @@
+package import LacakConfig
+package import LacakIntake
+
+/// Where each field lacak reads sits in one export file, found by header name.
+///
+/// Columns are read by name, never by position: exports differ by market and date, columns
+/// come, go and move. Names are compared without case, surrounding whitespace, a byte order
+/// mark or doubled spaces; configured names (`[tiktokshop.columns]`) are tried before lacak's.
+package struct ExportColumns: Sendable {
+    /// lacak's header names for each field, English first (Seller Center writes English headers
+    /// for Indonesian shops too) and the Indonesian names some tools and older files use.
+    package static let builtin: [ExportField: [String]] = [
+        .orderID: ["Order ID", "ID Pesanan", "Nomor Pesanan", "No. Pesanan"],
+        .orderStatus: ["Order Status", "Status Pesanan"],
+        .orderSubstatus: ["Order Substatus", "Order Sub Status", "Substatus Pesanan"],
+        .cancelReturnType: ["Cancelation/Return Type", "Cancellation/Return Type", "Jenis Pembatalan/Pengembalian"],
+        .trackingID: ["Tracking ID", "Tracking Number", "Nomor Resi", "No. Resi", "Resi"],
+        .shippingProvider: ["Shipping Provider Name", "Shipping Provider", "Nama Penyedia Jasa Pengiriman", "Jasa Kirim", "Kurir"],
+        .packageID: ["Package ID", "ID Paket"],
+        .createdTime: ["Created Time", "Waktu Pesanan Dibuat"],
+        .paidTime: ["Paid Time", "Waktu Pembayaran"],
+        .rtsTime: ["RTS Time"],
+        .shippedTime: ["Shipped Time", "Waktu Pengiriman"],
+        .deliveredTime: ["Delivered Time", "Waktu Pesanan Diterima"],
+        .cancelledTime: ["Cancelled Time", "Canceled Time", "Waktu Pembatalan"],
+        .cancelBy: ["Cancel By", "Dibatalkan Oleh"],
+        .cancelReason: ["Cancel Reason", "Alasan Pembatalan"],
+        .buyerUsername: ["Buyer Username", "Username Pembeli"],
+        .recipient: ["Recipient", "Nama Penerima", "Penerima"],
+        .productName: ["Product Name", "Nama Produk"],
+        .variation: ["Variation", "Variasi"],
+        .sellerSKU: ["Seller SKU", "SKU Penjual"],
+        .skuID: ["SKU ID"],
+        .quantity: ["Quantity", "Jumlah"],
+        .orderAmount: ["Order Amount", "Total Pesanan"],
+        .tokopediaInvoice: ["Tokopedia Invoice Number"],
+    ]
+
+    /// The column index of each field the header row has.
+    package private(set) var index: [ExportField: Int] = [:]
+    /// Configured meta columns found, by header name.
+    package private(set) var meta: [(name: String, index: Int)] = []
+    /// The header as written, for messages ("column Tracking ID").
+    package private(set) var headers: [String] = []
+
+    /// Reads the header row; nil when it has no order id column.
+    package init?(header: IntakeTable.Row, settings: TikTokShopSettings) {
+        headers = header.cells.map { $0.trimmingHeader() }
+        var positions: [String: Int] = [:]
+        for (position, name) in headers.enumerated() where positions[Self.key(name)] == nil {
+            positions[Self.key(name)] = position
+        }
+        for field in ExportField.allCases {
+            let names = (settings.columns[field] ?? []) + (Self.builtin[field] ?? [])
+            if let position = names.lazy.compactMap({ positions[Self.key($0)] }).first { index[field] = position }
+        }
+        guard index[.orderID] != nil else { return nil }
+        for name in settings.metaColumns {
+            if let position = positions[Self.key(name)] { meta.append((name, position)) }
+        }
+    }
+
+    /// The name of column `position` as the file writes it.
+    package func name(_ field: ExportField) -> String {
+        index[field].map { headers[$0] } ?? field.rawValue
+    }
+
+    /// The trimmed cell of `field` in `row`, "" when the file has no such column.
+    package func value(_ field: ExportField, in row: IntakeTable.Row) -> String {
+        guard let position = index[field] else { return "" }
+        return row[position].trimmingHeader()
+    }
+
+    static func key(_ name: String) -> String {
+        name.trimmingHeader().lowercased().split(whereSeparator: { $0 == " " }).joined(separator: " ")
+    }
+}
+
+extension String {
+    /// Without surrounding whitespace (tabs too: exports end ids with a tab so Excel keeps them
+    /// as text), a byte order mark, or zero-width spaces.
+    func trimmingHeader() -> String {
+        let scalars = unicodeScalars
+        let isJunk: (Unicode.Scalar) -> Bool = { $0.properties.isWhitespace || $0 == "\u{FEFF}" || $0 == "\u{200B}" }
+        guard let first = scalars.firstIndex(where: { !isJunk($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !isJunk($0) })!
+        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return self }
+        return String(scalars[first...last])
+    }
+}

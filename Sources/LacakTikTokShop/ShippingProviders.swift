@@ -1,0 +1,44 @@
+package import LacakModel
+
+/// TikTok Shop's shipping provider names (`Shipping Provider Name` in the export,
+/// `shipping_provider_name` in the API) and the courier code each is tracked under.
+///
+/// Names are compared without case, spaces or punctuation, so `J&T Express`, `J&T EXPRESS` and
+/// `JnT Express` are one. A name lacak does not know gives no courier: the package's courier is
+/// then detected from its tracking number, and the name is kept in the order's `meta`.
+package struct ShippingProviders: Sendable {
+    /// Built-in names, as TikTok Shop Indonesia and its sellers write them.
+    package static let builtin: [(name: String, code: String)] = [
+        ("J&T Express", "jnt"), ("J&T", "jnt"), ("JNT Express", "jnt"), ("J&T Cargo", "jnt_cargo"),
+        ("JNE", "jne"), ("JNE Express", "jne"), ("JNE Reguler", "jne"), ("JNE YES", "jne"), ("JNE JTR", "jne"),
+        ("SiCepat", "sicepat"), ("SiCepat Ekspres", "sicepat"), ("SiCepat Express", "sicepat"), ("SiCepat HALU", "sicepat"), ("SiCepat REG", "sicepat"),
+        ("SPX Express", "spx"), ("SPX", "spx"), ("Shopee Express", "spx"), ("SPX Xpress", "spx"),
+        ("Ninja Xpress", "ninja"), ("Ninja Van", "ninja"), ("Ninja Express", "ninja"),
+        ("AnterAja", "anteraja"), ("Anter Aja", "anteraja"),
+        ("ID Express", "ide"), ("IDExpress", "ide"),
+        ("Pos Indonesia", "pos"), ("POS Indonesia", "pos"), ("Pos Aja", "pos"), ("PosAja", "pos"),
+        ("Lion Parcel", "lion"), ("SAP Express", "sap"), ("TIKI", "tiki"), ("Wahana", "wahana"), ("Wahana Express", "wahana"),
+        ("JET Express", "jet"), ("Lazada Express", "lex"), ("LEX ID", "lex"), ("REX Express", "rex"), ("RPX", "rpx"),
+        ("First Logistics", "first"), ("PCP Express", "pcp"), ("NCS Kurir", "ncs"), ("Sentral Cargo", "sentral"), ("21 Express", "dse"),
+    ]
+
+    private let codes: [String: CourierCode]
+
+    /// The built-in table with `extra` (from `[tiktokshop.providers]`) on top.
+    package init(extra: [String: CourierCode] = [:]) {
+        var codes: [String: CourierCode] = [:]
+        for (name, code) in Self.builtin { codes[Self.key(name)] = CourierCode(rawValue: code)! }
+        for (name, code) in extra { codes[Self.key(name)] = code }
+        self.codes = codes
+    }
+
+    /// The courier code for a provider name; nil for an empty or unknown one.
+    package func code(for name: String) -> CourierCode? {
+        codes[Self.key(name)]
+    }
+
+    /// The comparison key: lowercase letters and digits only.
+    static func key(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }))
+    }
+}
