@@ -16,7 +16,8 @@ on 2 cores):
   LACAK_BENCH_REST_MINUTES       2       …for this long
   LACAK_BENCH_START_SHIPMENTS    1000000 the daemon at start: shipments in state
   LACAK_BENCH_PARSE_SECONDS      2       parsing: seconds per side per dialect
-  LACAK_BENCH_ONLY               (all)   comma-separated subset: latency,cpu,scale,daemon,parse
+  LACAK_BENCH_EXPORT_ROWS        50000   Seller Center export: rows (SKU lines) in the file
+  LACAK_BENCH_ONLY               (all)   comma-separated subset: latency,cpu,scale,daemon,parse,export
 
 Ratios are lacak's time over the reference's (lower is better; 1.0 is a tie); for rates the
 reference's rate over lacak's. Run from the repository root after `swift build -c release`.
@@ -38,6 +39,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemon_at_rest  # noqa: E402
+import export_file  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build", "release")
@@ -360,7 +362,94 @@ def bench_parse():
     return rows
 
 
-BENCHMARKS = {"latency": bench_latency, "cpu": bench_cpu, "scale": bench_scale, "daemon": bench_daemon, "parse": bench_parse}
+# Python's csv module (and openpyxl for the workbook) reading the same export and grouping its
+# rows by order: the least a reader of this file must do. Prints seconds (median of 3) and rows.
+EXPORT_REFERENCE = r"""
+import csv, sys, time
+path = sys.argv[1]
+def read():
+    orders = {}
+    if path.endswith(".xlsx"):
+        import openpyxl
+        sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows)
+        column = header.index("Order ID")
+        for row in rows:
+            orders.setdefault(str(row[column]).strip(), []).append(row)
+    else:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            for row in csv.DictReader(handle):
+                orders.setdefault(row["Order ID"].strip(), []).append(row)
+    return len(orders)
+times = []
+for _ in range(3):
+    started = time.perf_counter()
+    count = read()
+    times.append(time.perf_counter() - started)
+print(sorted(times)[1], count)
+"""
+
+
+def peak_rss(command, env=None, ok=(0,)):
+    """Runs a command to completion; (wall seconds, peak RSS in KiB, stdout), the RSS from wait4."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env or bench_env())
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in ok:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {out[:500]!r}")
+    return elapsed, usage.ru_maxrss, out.decode()
+
+
+def bench_export():
+    total = env_int("LACAK_BENCH_EXPORT_ROWS", 50000)
+    work = scratch("export")
+    rows = []
+    for kind in ("csv", "xlsx"):
+        path = os.path.join(work, f"OrderSKUList.{kind}")
+        (export_file.write_csv if kind == "csv" else export_file.write_xlsx)(path, total)
+        size = os.path.getsize(path)
+        _, lacak_rss, out = peak_rss([PARSER, "export", "--file", path, "--repeats", "3"])
+        lacak = json.loads(out)
+        if lacak["problems"]:
+            raise RuntimeError(f"lacak-bench export found {lacak['problems']} problems in the generated {kind}")
+        _, python_rss, out = peak_rss([sys.executable, "-c", EXPORT_REFERENCE, path])
+        python_seconds, python_orders = float(out.split()[0]), int(out.split()[1])
+        if python_orders != lacak["orders"]:
+            raise RuntimeError(f"{kind}: lacak read {lacak['orders']} orders, the reference {python_orders}")
+        reference = "Python's csv.DictReader" if kind == "csv" else "openpyxl (read-only)"
+        rows.append(row(f"export intake: {total} rows, {lacak['orders']} orders, {kind} ({size // 1024} KiB), read into records",
+                        round(lacak["seconds_median"], 3), round(python_seconds, 3),
+                        f"s, median of 3 (reference: {reference} reading and grouping by order)",
+                        lacak["seconds_median"] / python_seconds, None,
+                        f"the table reader alone: {lacak['table_seconds_median']:.3f} s; the rest is rows into orders, statuses, packages and meta"))
+        rows.append(row(f"  … peak memory ({kind})", lacak_rss // 1024, python_rss // 1024, "MiB (process peak RSS)",
+                        lacak_rss / python_rss, None))
+    # The whole intake: lacakd --check reads the CSV and commits every order, its packages and
+    # its notifications to state, and writes the snapshots and notification files.
+    csv_path = os.path.join(work, "OrderSKUList.csv")
+    daemon = scratch("export-check")
+    os.makedirs(os.path.join(daemon, "spool", "incoming"))
+    config = os.path.join(daemon, "lacak.toml")
+    with open(config, "w") as handle:
+        handle.write(f'[daemon]\nspool_dir = "{daemon}/spool"\nstate_dir = "{daemon}/state"\ndata_dir = "{DATA}"\nmax_intake_file_size = "256MiB"\n')
+    shutil.copy(csv_path, os.path.join(daemon, "spool", "incoming", "OrderSKUList.csv"))
+    # No courier is configured (nothing is polled), so --check exits 1 for the packages no
+    # courier polls; the intake line says whether every order was taken.
+    seconds, rss, out = peak_rss([LACAKD, "--check", "--config", config], ok=(0, 1))
+    if os.listdir(os.path.join(daemon, "spool", "incoming")) or ", 0 rejected" not in out:
+        raise RuntimeError(f"lacakd --check did not take the whole export: {out}")
+    files = len(os.listdir(os.path.join(daemon, "spool", "orders")))
+    rows.append(row(f"  … the whole intake of the csv: lacakd --check into state and spool ({files} snapshots)",
+                    round(seconds, 2), "", "s wall, once", 0, None, f"peak RSS {rss // 1024} MiB"))
+    return rows
+
+
+BENCHMARKS = {"latency": bench_latency, "cpu": bench_cpu, "scale": bench_scale, "daemon": bench_daemon, "parse": bench_parse,
+              "export": bench_export}
 
 
 def machine():

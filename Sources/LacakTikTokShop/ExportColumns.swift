@@ -80,6 +80,17 @@ extension String {
     /// Without surrounding whitespace (tabs too: exports end ids with a tab so Excel keeps them
     /// as text), a byte order mark, or zero-width spaces.
     func trimmingHeader() -> String {
+        // Most cells are empty or start and end in printable ASCII: nothing to look up.
+        let bytes = utf8
+        guard let head = bytes.first, let tail = bytes.last else { return self }
+        if head > 0x20 && head < 0x7F && tail > 0x20 && tail < 0x7F { return self }
+        if head < 0x80 && tail < 0x80 {
+            // ASCII at both ends (an id with a tab after it): trim bytes, no Unicode tables.
+            let isSpace: (UInt8) -> Bool = { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }
+            guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
+            let last = bytes.lastIndex(where: { !isSpace($0) })!
+            if bytes[first] < 0x80 && bytes[last] < 0x80 { return String(self[first...last]) }
+        }
         let scalars = unicodeScalars
         let isJunk: (Unicode.Scalar) -> Bool = { $0.properties.isWhitespace || $0 == "\u{FEFF}" || $0 == "\u{200B}" }
         guard let first = scalars.firstIndex(where: { !isJunk($0) }) else { return "" }

@@ -28,6 +28,8 @@ package struct ExportStatuses: Sendable {
                                          "Pengembalian", "Pengembalian dana", "Pengembalian barang/dana", "Pengembalian barang dan dana"]
 
     private let statuses: [String: ShopStatus]
+    /// The values as written, looked up before normalising: most files spell them exactly so.
+    private let exact: [String: ShopStatus]
     private let returns: Set<String>
 
     package init(extra: [String: ShopStatus] = [:]) {
@@ -35,6 +37,10 @@ package struct ExportStatuses: Sendable {
         for (value, status) in Self.builtin { statuses[Self.key(value)] = status }
         for (value, status) in extra { statuses[Self.key(value)] = status }
         self.statuses = statuses
+        var exact: [String: ShopStatus] = [:]
+        for (value, status) in Self.builtin where statuses[Self.key(value)] == status { exact[value] = status }
+        for (value, status) in extra { exact[value] = status }
+        self.exact = exact
         returns = Set(Self.returnRequests.map(Self.key))
     }
 
@@ -60,7 +66,7 @@ package struct ExportStatuses: Sendable {
     }
 
     private func status(_ text: String) -> ShopStatus? {
-        statuses[Self.key(text)] ?? ShopStatus(intake: text)
+        exact[text] ?? statuses[Self.key(text)] ?? ShopStatus(intake: text)
     }
 
     static func key(_ text: String) -> String {

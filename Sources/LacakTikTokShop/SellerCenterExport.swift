@@ -84,6 +84,7 @@ package struct SellerCenterExport: TableIntake {
 
     /// `5.77045E+17`: what Excel shows for a long number.
     static func looksLikeExcelNumber(_ text: String) -> Bool {
+        guard text.utf8.contains(UInt8(ascii: "+")) else { return false }
         let parts = text.uppercased().split(separator: "E", omittingEmptySubsequences: false)
         guard parts.count == 2, let mantissa = Double(parts[0]), mantissa.isFinite, parts[1].hasPrefix("+") else { return false }
         return Int(parts[1].dropFirst()) != nil

@@ -23,6 +23,8 @@ package struct ShippingProviders: Sendable {
     ]
 
     private let codes: [String: CourierCode]
+    /// The names as written, looked up first: most files spell them exactly so.
+    private let exact: [String: CourierCode]
 
     /// The built-in table with `extra` (from `[tiktokshop.providers]`) on top.
     package init(extra: [String: CourierCode] = [:]) {
@@ -30,11 +32,16 @@ package struct ShippingProviders: Sendable {
         for (name, code) in Self.builtin { codes[Self.key(name)] = CourierCode(rawValue: code)! }
         for (name, code) in extra { codes[Self.key(name)] = code }
         self.codes = codes
+        var exact: [String: CourierCode] = [:]
+        for (name, code) in Self.builtin where codes[Self.key(name)]?.rawValue == code { exact[name] = CourierCode(rawValue: code)! }
+        for (name, code) in extra { exact[name] = code }
+        self.exact = exact
     }
 
     /// The courier code for a provider name; nil for an empty or unknown one.
     package func code(for name: String) -> CourierCode? {
-        codes[Self.key(name)]
+        if name.isEmpty { return nil }
+        return exact[name] ?? codes[Self.key(name)]
     }
 
     /// The comparison key: lowercase letters and digits only.

@@ -17,8 +17,8 @@ import LacakPipeline
 struct LacakBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lacak-bench",
-        abstract: "Measure lacak's response parsing, and its status accuracy.",
-        subcommands: [ParseCommand.self, AccuracyCommand.self],
+        abstract: "Measure lacak's response parsing, export reading, and status accuracy.",
+        subcommands: [ParseCommand.self, AccuracyCommand.self, ExportCommand.self],
         defaultSubcommand: ParseCommand.self
     )
 }

@@ -81,7 +81,7 @@ private final class ElementCollector: NSObject, XMLParserDelegate {
     }
 
     func parse(_ data: Data, part: String) throws(TableError) {
-        let parser = XMLParser(data: data)
+        let parser = streamingParser(data)
         parser.delegate = self
         guard parser.parse() else {
             throw TableError(row: 0, "\(part) in the workbook is not well-formed XML (line \(parser.lineNumber))")
@@ -109,7 +109,7 @@ private final class SharedStringsReader: NSObject, XMLParserDelegate {
 
     static func read(_ data: Data, limits: TableLimits) throws(TableError) -> [String] {
         let reader = SharedStringsReader(limits: limits)
-        let parser = XMLParser(data: data)
+        let parser = streamingParser(data)
         parser.delegate = reader
         let parsed = parser.parse()
         if reader.tooLong { throw TableError(row: 0, "a shared string is longer than \(limits.maxCellBytes) bytes") }
@@ -165,11 +165,11 @@ private final class SheetReader: NSObject, XMLParserDelegate {
 
     static func read(_ data: Data, shared: [String], limits: TableLimits) throws(TableError) -> IntakeTable {
         let reader = SheetReader(shared: shared, limits: limits)
-        let parser = XMLParser(data: data)
+        let parser = streamingParser(data)
         parser.delegate = reader
         let parsed = parser.parse()
         if let failure = reader.failure { throw failure }
-        guard parsed else { throw TableError(row: reader.rowNumber, "the sheet is not well-formed XML (line \(parser.lineNumber))") }
+        guard parsed else { throw TableError(row: reader.rowNumber, "the sheet is not well-formed XML (line \(parser.lineNumber): \(parser.parserError.map { "\($0)" } ?? "no reason given"))") }
         return IntakeTable(rows: reader.rows)
     }
 
@@ -249,4 +249,11 @@ private final class SheetReader: NSObject, XMLParserDelegate {
         }
         return letters > 0 ? column - 1 : nil
     }
+}
+
+/// A parser fed from a stream. Given the whole `Data` at once, Foundation hands libxml2 one
+/// chunk, which it refuses past 10 MB (XML_MAX_LOOKUP_LIMIT: a 20,000-row sheet fails); from a
+/// stream it reads in small chunks and has no such limit.
+private func streamingParser(_ data: Data) -> XMLParser {
+    XMLParser(stream: InputStream(data: data))
 }
