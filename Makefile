@@ -164,8 +164,8 @@ demo: build
 	for i in $$(seq 50); do grep -q listening $(DEMO_DIR)/courier-sim.log 2>/dev/null && break; sleep 0.1; done; \
 	grep -q listening $(DEMO_DIR)/courier-sim.log || { cat $(DEMO_DIR)/courier-sim.log; echo "courier-sim did not start (is port $(DEMO_PORT) free?)"; exit 1; }; \
 	export LACAK_DEMO_API_KEY=demo-key; \
-	cp config/demo-orders.jsonl $(DEMO_DIR)/spool/incoming/orders.jsonl; \
-	echo "== dropped 6 orders (one of them shipped in two packages) into $(DEMO_DIR)/spool/incoming; polling courier-sim every second"; \
+	cp config/demo-export.csv $(DEMO_DIR)/spool/incoming/OrderSKUList.csv; \
+	echo "== dropped a TikTok Shop Seller Center export (config/demo-export.csv: 6 orders, one shipped in two packages) into $(DEMO_DIR)/spool/incoming; polling courier-sim every second"; \
 	shown=""; \
 	for round in $$(seq 120); do \
 		$(BIN)/lacakd --check --all --config config/demo.toml > $(DEMO_DIR)/last-check.txt 2>&1 || { cat $(DEMO_DIR)/last-check.txt; exit 1; }; \
@@ -177,8 +177,9 @@ demo: build
 			[ "$$audience" = buyer ] && printf '  %-10s %s\n' "$$order" "$$title"; \
 		done; \
 		if [ $$round = 3 ]; then \
-			echo '{"order_id": "DEMO-1005", "status": "CANCELLED"}' > $(DEMO_DIR)/spool/incoming/cancel.json; \
-			echo "== buyer of DEMO-1005 cancelled (dropped incoming/cancel.json)"; \
+			cp config/demo-export-cancel.csv $(DEMO_DIR)/spool/incoming/.OrderSKUList-2.csv; \
+			mv $(DEMO_DIR)/spool/incoming/.OrderSKUList-2.csv $(DEMO_DIR)/spool/incoming/OrderSKUList-2.csv; \
+			echo "== buyer of DEMO-1005 cancelled (a later export, config/demo-export-cancel.csv, dropped into incoming/)"; \
 		fi; \
 		done_count=$$(grep -l '"buyer": "received"' $(DEMO_DIR)/spool/orders/*.json 2>/dev/null | wc -l); \
 		[ "$$done_count" -ge 5 ] && break; \

@@ -148,7 +148,7 @@ package struct DaemonSettings: Sendable, Decodable {
         jitter = 0.1
         initialBackoff = .minutes(1)
         maxBackoff = .hours(1)
-        maxIntakeFileBytes = ConfigByteSize(bytes: 16 << 20)
+        maxIntakeFileBytes = ConfigByteSize(bytes: 64 << 20)
         stallAfter = ConfigDuration(seconds: 14 * 86400)
         dispatchDeadline = .hours(48)
         roundSize = 5000
