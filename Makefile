@@ -11,7 +11,7 @@
 # They install the Debian packages they need (libcurl4-openssl-dev, libsqlite3-dev, …) when missing.
 
 SWIFT        ?= swift
-DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev python3 openssl util-linux
+DEBIAN_DEPS  := libcurl4-openssl-dev libssl-dev libsqlite3-dev zlib1g-dev python3 openssl util-linux
 BIN          := .build/debug
 DEMO_PORT    := 18231
 DEMO_SPEED   := 5400

@@ -25,6 +25,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
@@ -32,7 +37,7 @@ let package = Package(
         // The library targets, left to right: each imports only targets above it (README, How it works).
         .target(
             name: "LacakSupport",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(name: "LacakModel", dependencies: ["LacakSupport"], swiftSettings: swiftSettings),
@@ -64,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "LacakTikTokShop",
-            dependencies: ["LacakSupport", "LacakModel", "LacakConfig", "LacakIntake"],
+            dependencies: ["LacakSupport", "LacakModel", "LacakTransport", "LacakConfig", "LacakIntake"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -95,9 +95,24 @@ package struct ConfigLoader: Sendable {
                 }
             }
         }
+        for index in file.source.indices {
+            if let caFile = file.source[index].caFile {
+                file.source[index].caFile = Self.absolute(caFile, relativeTo: directory)
+            }
+            guard resolveSecrets else { continue }
+            for (name, reference) in file.source[index].credentials.sorted(by: { $0.key < $1.key }) {
+                let keyPath = ["source[\(index)]", "credentials", name]
+                do {
+                    file.source[index].secrets[name] = try readSecret(reference, relativeTo: directory)
+                } catch {
+                    throw ConfigError(file: path, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."), message: error.message)
+                }
+            }
+        }
         var config = LacakConfig(file: path, daemon: file.daemon, couriers: file.courier, templates: file.templates,
                                  detection: file.detection, detector: detector)
         config.tiktokShop = file.tiktokShop
+        config.sources = file.source
         for courier in config.couriers {
             for (name, reference) in courier.credentials.sorted(by: { $0.key < $1.key }) {
                 guard case .file(let secretPath) = reference else { continue }

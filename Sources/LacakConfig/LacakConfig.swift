@@ -11,6 +11,8 @@ package struct LacakConfig: Sendable {
     package var detection: DetectionSettings
     /// How TikTok Shop's order exports are read.
     package var tiktokShop: TikTokShopSettings = TikTokShopSettings()
+    /// Where orders are pulled from (`[[source]]`).
+    package var sources: [SourceSettings] = []
     /// The tracking-number rules: lacak's own and the configured extra directories.
     package var detector: TrackingNumberDetector
     /// Things that work but should not be so (a secret file every user may read), for the log.
@@ -39,9 +41,10 @@ struct ConfigFile: Decodable {
     var templates: TemplateOverrides
     var detection: DetectionSettings
     var tiktokShop: TikTokShopSettings
+    var source: [SourceSettings]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case daemon, courier, templates, detection
+        case daemon, courier, templates, detection, source
         case tiktokShop = "tiktokshop"
     }
 
@@ -53,6 +56,13 @@ struct ConfigFile: Decodable {
         templates = try container.decodeIfPresent(TemplateOverrides.self, forKey: .templates) ?? TemplateOverrides()
         detection = try container.decodeIfPresent(DetectionSettings.self, forKey: .detection) ?? DetectionSettings()
         tiktokShop = try container.decodeIfPresent(TikTokShopSettings.self, forKey: .tiktokShop) ?? TikTokShopSettings()
+        source = try container.decodeIfPresent([SourceSettings].self, forKey: .source) ?? []
+        var sourceIDs: Set<String> = []
+        for (index, source) in source.enumerated() where !sourceIDs.insert(source.id).inserted {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: [CodingKeys.source, AnyCodingKey(intValue: index), SourceSettings.CodingKeys.id],
+                debugDescription: "source id '\(source.id)' is used twice"))
+        }
         var seen: Set<String> = []
         for (index, courier) in courier.enumerated() where !seen.insert(courier.id).inserted {
             throw DecodingError.dataCorrupted(.init(

@@ -47,6 +47,8 @@ package final class Daemon: Service, Sendable {
         case reload
         case watchdog
         case intakeFinished(IntakeReport)
+        case sourcesDue
+        case sourcesFinished([SourceReport])
         case roundFinished(courier: String, PollReport, full: Bool)
         case storageRetry
         case fatal(String)
@@ -79,9 +81,10 @@ package final class Daemon: Service, Sendable {
             loop.cancelSources()
             hangups.cancel()
         }
-        logger.info("lacakd started: \(pipeline.config.couriers.filter(\.enabled).count) courier(s), spool \(pipeline.layout.root)")
+        logger.info("lacakd started: \(pipeline.config.couriers.filter(\.enabled).count) courier(s), \(pipeline.config.sources.count) order source(s), spool \(pipeline.layout.root)")
         var fatal: String?
         await loop.handle(.started)
+        if loop.hasSources { continuation.yield(.sourcesDue) }
         await withGracefulShutdownHandler {
             for await signal in signals {
                 await loop.take(signal)

@@ -29,6 +29,8 @@ final class DaemonLoop {
     private let timer: WakeupTimer
     private var watcher: DirectoryWatcher?
     private var rescan: RepeatingTimer
+    /// Looks whether an order source is due, every shortest source interval; nil without sources.
+    private var sourceTimer: RepeatingTimer?
     private let watchdog: RepeatingTimer?
     /// Runs only while a store cannot be written, so the daemon at rest has no extra wakeups.
     private var storageRetry: RepeatingTimer?
@@ -47,6 +49,12 @@ final class DaemonLoop {
             RepeatingTimer(every: interval, queue: queue) { continuation.yield(.watchdog) }
         }
         watcher = daemon.watch(pipeline.layout.incoming, queue: queue, continuation: continuation)
+        sourceTimer = Self.sourceTimer(pipeline, queue: queue, continuation: continuation)
+    }
+
+    private static func sourceTimer(_ pipeline: TrackingPipeline, queue: DispatchQueue, continuation: AsyncStream<Daemon.Signal>.Continuation) -> RepeatingTimer? {
+        guard let seconds = pipeline.sourceCheckInterval else { return nil }
+        return RepeatingTimer(every: .seconds(seconds), queue: queue) { continuation.yield(.sourcesDue) }
     }
 
     private static func rescanTimer(_ pipeline: TrackingPipeline, queue: DispatchQueue, continuation: AsyncStream<Daemon.Signal>.Continuation) -> RepeatingTimer {
@@ -57,9 +65,13 @@ final class DaemonLoop {
         timer.cancel()
         watcher?.cancel()
         rescan.cancel()
+        sourceTimer?.cancel()
         watchdog?.cancel()
         storageRetry?.cancel()
     }
+
+    /// Whether the daemon has order sources to pull (the first pull starts with the daemon).
+    var hasSources: Bool { pipeline.hasSources }
 
     /// Gathers the facts a signal needs and hands it to the machine.
     func take(_ signal: Daemon.Signal) async {
@@ -73,6 +85,11 @@ final class DaemonLoop {
         case .intakeFinished(let report):
             work[DaemonStateMachine.intakeKey] = nil
             await handle(.intakeFinished(report))
+        case .sourcesDue:
+            await handle(.sourcesDue)
+        case .sourcesFinished(let reports):
+            work[DaemonStateMachine.sourcesKey] = nil
+            await handle(.sourcesFinished(reports))
         case .roundFinished(let courier, let report, let full):
             work[courier] = nil
             await handle(.roundFinished(courier: courier, report, full: full))
@@ -107,6 +124,21 @@ final class DaemonLoop {
                 let report = await current.ingest()
                 continuation.yield(.intakeFinished(report))
             }, control: StopToken())
+        case .startSourcePull:
+            let current = pipeline
+            let continuation = continuation
+            let control = StopToken()
+            work[DaemonStateMachine.sourcesKey] = Work(task: Task {
+                let reports = await current.pullSources(stop: control)
+                continuation.yield(.sourcesFinished(reports))
+            }, control: control)
+        case .logSources(let reports):
+            for report in reports where report.orders > 0 || report.tokenRefreshed {
+                logger.info("source \(report.source): \(report.orders) order(s) in \(report.pages) page(s) (\(report.created) new, \(report.updated) updated)\(report.tokenRefreshed ? ", access token refreshed" : "")")
+            }
+            for report in reports {
+                if let seconds = report.deferredSeconds { logger.info("source \(report.source): paused by its rate limit for \(Int(seconds.rounded(.up)))s") }
+            }
         case .startDueRounds(let retrying):
             await startDueRounds(retrying: retrying)
         case .armTimer:
@@ -194,7 +226,8 @@ final class DaemonLoop {
     /// for the pipeline to leave out.
     private var runningCouriers: Set<CourierID?> {
         var couriers: Set<CourierID?> = []
-        for key in machine.running where key != DaemonStateMachine.intakeKey {
+        // Keys of other work start with '#' (the intake, the source pull); courier ids never do.
+        for key in machine.running where !key.hasPrefix("#") {
             couriers.insert(key.isEmpty ? nil : CourierID(trusted: key))
         }
         return couriers
@@ -221,6 +254,8 @@ final class DaemonLoop {
         watcher = daemon.watch(pipeline.layout.incoming, queue: queue, continuation: continuation)
         rescan.cancel()
         rescan = Self.rescanTimer(pipeline, queue: queue, continuation: continuation)
+        sourceTimer?.cancel()
+        sourceTimer = Self.sourceTimer(pipeline, queue: queue, continuation: continuation)
         return true
     }
 

@@ -32,6 +32,10 @@ package struct DaemonStateMachine: Sendable {
         /// The slow rescan timer fired; `pendingIntake` when `incoming/` holds files.
         case rescan(pendingIntake: Bool)
         case intakeFinished(IntakeReport)
+        /// The source timer fired (or the daemon started with sources): pull those due.
+        case sourcesDue
+        /// A pull of the order sources ended.
+        case sourcesFinished([SourceReport])
         /// The loop started rounds for these couriers (after `.startDueRounds`).
         case roundsStarted([String])
         /// A courier's round ended; `full` when it took a whole `round_size`, so more may be due.
@@ -55,6 +59,9 @@ package struct DaemonStateMachine: Sendable {
     /// What the loop is to do, in the order given.
     package enum Action: Sendable, Equatable {
         case startIntake
+        /// Pull the order sources that are due, in the background.
+        case startSourcePull
+        case logSources([SourceReport])
         /// Start a round for every courier with due shipments that is not in `running` (those
         /// poll already); report them back with `.roundsStarted` before the next action. While
         /// state cannot be written only the storage retry (`retrying`) polls: results could not
@@ -81,6 +88,8 @@ package struct DaemonStateMachine: Sendable {
 
     /// The key of the intake among the running work; courier ids never start with '#'.
     package static let intakeKey = "#intake"
+    /// The key of a pull of the order sources among the running work.
+    package static let sourcesKey = "#sources"
 
     package private(set) var phase: Phase = .starting
     /// The intake (as `intakeKey`) and the couriers whose rounds are running.
@@ -123,6 +132,15 @@ package struct DaemonStateMachine: Sendable {
             if intakeWanted { actions.append(startIntake()) }
             // New orders are due at once.
             return actions + [.startDueRounds(retrying: false)] + [.armTimer]
+        case .sourcesDue:
+            // One pull at a time; a source due while one runs is pulled by the next tick.
+            guard !running.contains(Self.sourcesKey) else { return [] }
+            running.insert(Self.sourcesKey)
+            return [.startSourcePull]
+        case .sourcesFinished(let reports):
+            running.remove(Self.sourcesKey)
+            // Orders pulled with packages are due at once.
+            return [.logSources(reports), .startDueRounds(retrying: false), .armTimer]
         case .roundsStarted(let couriers):
             running.formUnion(couriers)
             return []

@@ -26,6 +26,10 @@ package final class TrackingPipeline: Sendable {
     let farAheadSeconds: Double
     let updater: OrderUpdater
     let scanner: IntakeScanner
+    /// The order sources (`[[source]]`), each with its own gate.
+    let sources: [OrderSourcePuller]
+    /// When each source last pulled, kept across reloads, so each keeps its own interval.
+    let lastPulls: LockBox<[String: Timestamp]>
     let publisher: SpoolPublisher
     let logger: Logger
     /// Whether the spool and the state database can be written; kept across reloads.
@@ -87,6 +91,14 @@ package final class TrackingPipeline: Sendable {
         updater = OrderUpdater(config: config)
         farAheadSeconds = Self.farAheadSeconds(config.daemon, couriers: config.couriers)
         router = CourierRouter(directory: updater.directory, adapters: adapters, gates: gates)
+        sources = config.sources.map { settings in
+            // A reload keeps the gate (its pause and rate budget) of a source whose limits stay.
+            let kept = previous?.sources.first { $0.settings.id == settings.id && $0.settings.rateLimit == settings.rateLimit && $0.settings.burst == settings.burst }
+            return OrderSourcePuller(settings: settings, stateDirectory: config.daemon.stateDirectory, zone: config.daemon.timeZone,
+                                     providers: config.tiktokShop.providers, client: client, logger: logger, gate: kept?.gate,
+                                     maxWait: maxAdmissionWait, initialBackoff: config.daemon.initialBackoff.seconds, maxBackoff: config.daemon.maxBackoff.seconds)
+        }
+        lastPulls = previous?.lastPulls ?? LockBox([:])
         scanner = IntakeScanner(layout: layout, maxFileBytes: config.daemon.maxIntakeFileBytes.bytes,
                                 tables: SellerCenterExport(settings: config.tiktokShop, defaultZone: config.daemon.timeZone))
         publisher = SpoolPublisher(layout: layout, store: store, zone: config.daemon.timeZone,

@@ -215,6 +215,17 @@ package final class SQLiteStateStore: StateStore {
             try db.execute(sql: "ALTER TABLE orders ADD COLUMN events_dropped INTEGER NOT NULL DEFAULT 0")
         }
         migrator.registerMigration("v4", migrate: SQLiteStateStore.packagesOfTheirOwn)
+        // Where each order source (a TikTok Shop app) is in its pulls, written in the same
+        // transaction as the orders of the page it read.
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: """
+                CREATE TABLE source_cursors (
+                    source_id TEXT PRIMARY KEY,
+                    cursor TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 }

@@ -237,6 +237,17 @@ package struct SQLiteTransaction: StateTransaction {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders") ?? 0
     }
 
+    package func sourceCursor(_ sourceID: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT cursor FROM source_cursors WHERE source_id = ?", arguments: [sourceID])
+    }
+
+    package func setSourceCursor(_ sourceID: String, _ cursor: String, now: Timestamp) throws {
+        try db.execute(sql: """
+            INSERT INTO source_cursors (source_id, cursor, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (source_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
+            """, arguments: [sourceID, cursor, now.milliseconds])
+    }
+
     // MARK: Events
 
     /// The events of each of the order's packages, in chronological order.

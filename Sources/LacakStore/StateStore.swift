@@ -60,6 +60,13 @@ package protocol StateTransaction {
     func activeShipmentCount() throws -> Int
     func orderCount() throws -> Int
 
+    // MARK: Order sources
+
+    /// The cursor an order source stored last (its own text), nil before its first pull.
+    func sourceCursor(_ sourceID: String) throws -> String?
+    /// Stores an order source's cursor, in the transaction that stores what it read.
+    func setSourceCursor(_ sourceID: String, _ cursor: String, now: Timestamp) throws
+
     // MARK: Events
 
     /// The events of each of the order's packages, in chronological order.

@@ -7,32 +7,33 @@ package import LacakIntake
 /// come, go and move. Names are compared without case, surrounding whitespace, a byte order
 /// mark or doubled spaces; configured names (`[tiktokshop.columns]`) are tried before lacak's.
 package struct ExportColumns: Sendable {
-    /// lacak's header names for each field, English first (Seller Center writes English headers
-    /// for Indonesian shops too) and the Indonesian names some tools and older files use.
+    /// lacak's header names for each field: Seller Center's, which are English in every market
+    /// (Indonesian shops' exports included, whose status values are Indonesian). A file with
+    /// other headers (written by another tool) names them in `[tiktokshop.columns]`.
     package static let builtin: [ExportField: [String]] = [
-        .orderID: ["Order ID", "ID Pesanan", "Nomor Pesanan", "No. Pesanan"],
-        .orderStatus: ["Order Status", "Status Pesanan"],
-        .orderSubstatus: ["Order Substatus", "Order Sub Status", "Substatus Pesanan"],
-        .cancelReturnType: ["Cancelation/Return Type", "Cancellation/Return Type", "Jenis Pembatalan/Pengembalian"],
-        .trackingID: ["Tracking ID", "Tracking Number", "Nomor Resi", "No. Resi", "Resi"],
-        .shippingProvider: ["Shipping Provider Name", "Shipping Provider", "Nama Penyedia Jasa Pengiriman", "Jasa Kirim", "Kurir"],
-        .packageID: ["Package ID", "ID Paket"],
-        .createdTime: ["Created Time", "Waktu Pesanan Dibuat"],
-        .paidTime: ["Paid Time", "Waktu Pembayaran"],
+        .orderID: ["Order ID"],
+        .orderStatus: ["Order Status"],
+        .orderSubstatus: ["Order Substatus", "Order Sub Status"],
+        .cancelReturnType: ["Cancelation/Return Type", "Cancellation/Return Type"],
+        .trackingID: ["Tracking ID"],
+        .shippingProvider: ["Shipping Provider Name"],
+        .packageID: ["Package ID"],
+        .createdTime: ["Created Time"],
+        .paidTime: ["Paid Time"],
         .rtsTime: ["RTS Time"],
-        .shippedTime: ["Shipped Time", "Waktu Pengiriman"],
-        .deliveredTime: ["Delivered Time", "Waktu Pesanan Diterima"],
-        .cancelledTime: ["Cancelled Time", "Canceled Time", "Waktu Pembatalan"],
-        .cancelBy: ["Cancel By", "Dibatalkan Oleh"],
-        .cancelReason: ["Cancel Reason", "Alasan Pembatalan"],
-        .buyerUsername: ["Buyer Username", "Username Pembeli"],
-        .recipient: ["Recipient", "Nama Penerima", "Penerima"],
-        .productName: ["Product Name", "Nama Produk"],
-        .variation: ["Variation", "Variasi"],
-        .sellerSKU: ["Seller SKU", "SKU Penjual"],
+        .shippedTime: ["Shipped Time"],
+        .deliveredTime: ["Delivered Time"],
+        .cancelledTime: ["Cancelled Time"],
+        .cancelBy: ["Cancel By"],
+        .cancelReason: ["Cancel Reason"],
+        .buyerUsername: ["Buyer Username"],
+        .recipient: ["Recipient"],
+        .productName: ["Product Name"],
+        .variation: ["Variation"],
+        .sellerSKU: ["Seller SKU"],
         .skuID: ["SKU ID"],
-        .quantity: ["Quantity", "Jumlah"],
-        .orderAmount: ["Order Amount", "Total Pesanan"],
+        .quantity: ["Quantity"],
+        .orderAmount: ["Order Amount"],
         .tokopediaInvoice: ["Tokopedia Invoice Number"],
     ]
 

@@ -11,13 +11,13 @@ package import LacakModel
 package struct ExportStatuses: Sendable {
     /// Built-in values.
     package static let builtin: [(value: String, status: ShopStatus)] = [
-        ("Unpaid", .unpaid), ("Belum dibayar", .unpaid), ("Menunggu pembayaran", .unpaid),
-        ("On hold", .onHold), ("Ditahan", .onHold),
+        ("Unpaid", .unpaid), ("Belum dibayar", .unpaid),
+        ("On hold", .onHold),
         ("To ship", .awaitingShipment), ("Awaiting shipment", .awaitingShipment), ("Perlu dikirim", .awaitingShipment),
-        ("Menunggu dikirim", .awaitingShipment), ("Partially shipped", .awaitingShipment), ("Partially shipping", .awaitingShipment),
-        ("Awaiting collection", .awaitingCollection), ("Ready to ship", .awaitingCollection), ("Menunggu diambil", .awaitingCollection),
-        ("Shipped", .inTransit), ("In transit", .inTransit), ("Dikirim", .inTransit), ("Dalam pengiriman", .inTransit), ("Sedang dikirim", .inTransit),
-        ("Delivered", .delivered), ("Terkirim", .delivered), ("Sudah diterima", .delivered),
+        ("Menunggu pengiriman", .awaitingShipment), ("Partially shipped", .awaitingShipment), ("Partially shipping", .awaitingShipment),
+        ("Awaiting collection", .awaitingCollection), ("Menunggu pengambilan", .awaitingCollection), ("Siap dikirim", .awaitingCollection),
+        ("Shipped", .inTransit), ("In transit", .inTransit), ("Dikirim", .inTransit), ("Sedang dikirim", .inTransit), ("Dalam pengiriman", .inTransit),
+        ("Delivered", .delivered), ("Terkirim", .delivered),
         ("Completed", .completed), ("Selesai", .completed),
         ("Cancelled", .cancelled), ("Canceled", .cancelled), ("Dibatalkan", .cancelled),
     ]
@@ -25,7 +25,7 @@ package struct ExportStatuses: Sendable {
     /// `Cancelation/Return Type` values that mean a return or refund (a cancellation request
     /// is not one: the order's status says whether it was cancelled).
     package static let returnRequests = ["Return/Refund", "Return and refund", "Refund only", "Return", "Refund",
-                                         "Pengembalian", "Pengembalian dana", "Pengembalian barang/dana", "Pengembalian barang dan dana"]
+                                         "Pengembalian", "Pengembalian/Refund", "Pengembalian dana"]
 
     private let statuses: [String: ShopStatus]
     /// The values as written, looked up before normalising: most files spell them exactly so.

@@ -9,17 +9,19 @@ package import LacakModel
 package struct ShippingProviders: Sendable {
     /// Built-in names, as TikTok Shop Indonesia and its sellers write them.
     package static let builtin: [(name: String, code: String)] = [
-        ("J&T Express", "jnt"), ("J&T", "jnt"), ("JNT Express", "jnt"), ("J&T Cargo", "jnt_cargo"),
-        ("JNE", "jne"), ("JNE Express", "jne"), ("JNE Reguler", "jne"), ("JNE YES", "jne"), ("JNE JTR", "jne"),
-        ("SiCepat", "sicepat"), ("SiCepat Ekspres", "sicepat"), ("SiCepat Express", "sicepat"), ("SiCepat HALU", "sicepat"), ("SiCepat REG", "sicepat"),
-        ("SPX Express", "spx"), ("SPX", "spx"), ("Shopee Express", "spx"), ("SPX Xpress", "spx"),
-        ("Ninja Xpress", "ninja"), ("Ninja Van", "ninja"), ("Ninja Express", "ninja"),
-        ("AnterAja", "anteraja"), ("Anter Aja", "anteraja"),
-        ("ID Express", "ide"), ("IDExpress", "ide"),
-        ("Pos Indonesia", "pos"), ("POS Indonesia", "pos"), ("Pos Aja", "pos"), ("PosAja", "pos"),
-        ("Lion Parcel", "lion"), ("SAP Express", "sap"), ("TIKI", "tiki"), ("Wahana", "wahana"), ("Wahana Express", "wahana"),
-        ("JET Express", "jet"), ("Lazada Express", "lex"), ("LEX ID", "lex"), ("REX Express", "rex"), ("RPX", "rpx"),
-        ("First Logistics", "first"), ("PCP Express", "pcp"), ("NCS Kurir", "ncs"), ("Sentral Cargo", "sentral"), ("21 Express", "dse"),
+        // Seen in Indonesian Seller Center exports (the "-MP" names are marketplace-arranged pickups).
+        ("J&T Express", "jnt"), ("J&T-MP", "jnt"), ("J&T Cargo", "jnt_cargo"),
+        ("JNE Express Standard ID", "jne"), ("JNE-MP", "jne"), ("JNE Cargo", "jne"), ("JNE", "jne"),
+        ("SiCepat", "sicepat"), ("SiCepat-MP", "sicepat"),
+        ("Anteraja", "anteraja"), ("AnterAja-MP", "anteraja"),
+        ("NinjaVan Indonesia", "ninja"), ("NinjaVan-MP", "ninja"), ("Ninja Xpress", "ninja"),
+        ("Lion Parcel-MP", "lion"), ("Lion Parcel", "lion"),
+        ("IDX", "ide"), ("ID Express", "ide"), ("REX", "rex"),
+        // Other spellings sellers and aggregators use for the same couriers.
+        ("SPX Express", "spx"), ("Shopee Express", "spx"), ("Pos Indonesia", "pos"),
+        ("SAP Express", "sap"), ("TIKI", "tiki"), ("Wahana", "wahana"), ("JET Express", "jet"), ("Lazada Express", "lex"),
+        ("RPX", "rpx"), ("First Logistics", "first"), ("PCP Express", "pcp"), ("NCS Kurir", "ncs"), ("Sentral Cargo", "sentral"),
+        ("21 Express", "dse"),
     ]
 
     private let codes: [String: CourierCode]

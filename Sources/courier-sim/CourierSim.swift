@@ -40,8 +40,32 @@ struct CourierSim: AsyncParsableCommand {
     @Option(help: "At most N tracking requests per SECONDS window (N/SECONDS); beyond it 429 with Retry-After.")
     var quota: String?
 
+    @Option(help: "tiktokshop: the app key requests must carry.")
+    var appKey: String = TikTokShopDialect.Settings().appKey
+
+    @Option(help: "tiktokshop: the app secret requests are signed with.")
+    var appSecret: String = TikTokShopDialect.Settings().appSecret
+
+    @Option(help: "tiktokshop: the shop cipher requests must carry.")
+    var shopCipher: String = TikTokShopDialect.Settings().shopCipher
+
+    @Option(help: "tiktokshop: the access token valid at start.")
+    var accessToken: String = TikTokShopDialect.Settings().accessToken
+
+    @Option(help: "tiktokshop: the refresh token valid at start.")
+    var refreshToken: String = TikTokShopDialect.Settings().refreshToken
+
+    @Option(help: "tiktokshop: real seconds an access token lives (the one valid at start included).")
+    var tokenTtl: Double = TikTokShopDialect.Settings().tokenTTL
+
+    @Option(help: "tiktokshop: how many orders the shop has.")
+    var shopOrders: Int = TikTokShopDialect.Settings().orders
+
+    @Option(help: "tiktokshop: simulated minutes between one order and the next (0: all placed at the start).")
+    var shopSpacing: Double = TikTokShopDialect.Settings().spacingMinutes
+
     static let dialectNames = [BinderbyteDialect.name, RajaOngkirDialect.name, KomerceDialect.name, SeventeenTrackDialect.name,
-                               AfterShipDialect.name, EasyPostDialect.name]
+                               AfterShipDialect.name, EasyPostDialect.name, TikTokShopDialect.name]
 
     @Option(help: ArgumentHelp("Real seconds the simulation is meant to run (default 3600).", discussion: "Simulated time starts speed × run-for seconds before the real clock, so every scan the simulator reports is dated in the past for that long: lacak ignores events dated in the future."))
     var runFor: Double = 3600
@@ -54,6 +78,7 @@ struct CourierSim: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        guard tokenTtl > 0, tokenTtl.isFinite, (0...100_000).contains(shopOrders), shopSpacing >= 0, shopSpacing.isFinite else { throw ValidationError("--token-ttl must be positive and --shop-orders 0-100000") }
         guard CourierSim.dialectNames.contains(dialect) else {
             throw ValidationError("unknown dialect '\(dialect)'; available: \(CourierSim.dialectNames.joined(separator: ", "))")
         }
@@ -91,6 +116,10 @@ struct CourierSim: AsyncParsableCommand {
         case SeventeenTrackDialect.name: chosen = SeventeenTrackDialect(book: book)
         case AfterShipDialect.name: chosen = AfterShipDialect(book: book)
         case EasyPostDialect.name: chosen = EasyPostDialect(book: book)
+        case TikTokShopDialect.name:
+            chosen = TikTokShopDialect(book: book, settings: TikTokShopDialect.Settings(
+                appKey: appKey, appSecret: appSecret, shopCipher: shopCipher, accessToken: accessToken, refreshToken: refreshToken,
+                tokenTTL: tokenTtl, orders: shopOrders, spacingMinutes: shopSpacing))
         default: chosen = BinderbyteDialect()
         }
         let injector = FaultInjector(plan: try FaultPlan(faults: fault, quota: quota), book: book, dialect: chosen)

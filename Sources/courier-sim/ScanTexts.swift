@@ -88,6 +88,21 @@ enum ScanTexts {
             }
         case "ninja":
             return english(step, timeline: timeline)
+        case "tiktok" where stableHash(awb) % 2 == 0:
+            // TikTok Shop's own tracking, in English (Indonesian ones fall through below).
+            switch step.kind {
+            case .infoReceived: return "Seller is preparing your parcel"
+            case .pickedUp: return "Your parcel has been picked up by the logistics provider"
+            case .sortedAtOrigin: return "Your parcel has arrived at the sorting center in \(place)"
+            case .forwarded: return "Your parcel has left the sorting center in \(place)"
+            case .arrivedAtDestination: return "Your parcel has arrived at the delivery hub in \(place)"
+            case .exceptionHold: return "Your parcel is on hold due to an incomplete address"
+            case .outForDelivery: return "Your parcel is out for delivery"
+            case .failedAttempt: return "Delivery attempt failed: the recipient was not available"
+            case .delivered: return "Your parcel has been delivered"
+            case .returning: return "Your parcel is being returned to the seller"
+            case .returned: return "Your parcel has been returned to the seller"
+            }
         default:
             switch step.kind {
             case .infoReceived: return "Data kiriman telah diterima sistem, menunggu penjemputan [\(place)]"

@@ -81,6 +81,20 @@ final class ShipmentBook: Sendable {
         state.withLock { $0.scripts[awb] = script }
     }
 
+    /// Starts the story of `awb` at simulated time `start` (a package handed to the courier),
+    /// unless it has begun already.
+    func begin(_ awb: String, atSimulated start: Double) {
+        state.withLock { state in
+            if state.firstSeen[awb] == nil { state.firstSeen[awb] = start }
+        }
+    }
+
+    /// The timeline `awb` follows, without counting a lookup or starting its story.
+    func timeline(_ awb: String) -> Timeline {
+        let (scenario, script) = state.withLock { ($0.forced[awb] ?? Scenario.derived(from: awb), $0.scripts[awb]) }
+        return script.map { Timeline(awb: awb, script: $0) } ?? Timeline(awb: awb, scenario: scenario)
+    }
+
     /// The timeline of a number and the simulated minutes since its story began.
     func observe(_ awb: String) -> (timeline: Timeline, start: Double, elapsedMinutes: Double) {
         let now = simulatedNow

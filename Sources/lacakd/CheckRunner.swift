@@ -50,6 +50,8 @@ struct CheckRunner {
         } catch {
             spoolErrors.append("\(error)")
         }
+        // Orders from the sources first, so their packages are polled in this same run.
+        let sources = await pipeline.pullSources(force: true)
         let intake = await pipeline.ingest()
         await pipeline.raiseDueAlerts()
         let poll = await pipeline.pollDue(all: all)
@@ -67,12 +69,13 @@ struct CheckRunner {
         let pending = (try? pipeline.store.readNow("count") { try ($0.activeShipmentCount(), $0.pendingOutboxCount()) }) ?? (0, 0)
         switch output {
         case .text:
-            printText(intake: intake, poll: poll, pending: pending)
+            printText(sources: sources, intake: intake, poll: poll, pending: pending)
         case .json:
-            printJSON(intake: intake, poll: poll, pending: pending)
+            printJSON(sources: sources, intake: intake, poll: poll, pending: pending)
         }
         for error in spoolErrors { logger.error("\(error)") }
-        let ok = poll.allAnswered && intake.errors.isEmpty && spoolErrors.isEmpty && poll.unassigned == 0
+        let sourcesOK = sources.allSatisfy { $0.error == nil && $0.deferredSeconds == nil }
+        let ok = poll.allAnswered && intake.errors.isEmpty && spoolErrors.isEmpty && poll.unassigned == 0 && sourcesOK
         return ok ? .success : .failure
     }
 
@@ -128,7 +131,15 @@ struct CheckRunner {
         }
     }
 
-    private func printText(intake: IntakeReport, poll: PollReport, pending: (active: Int, outbox: Int)) {
+    private func printText(sources: [SourceReport], intake: IntakeReport, poll: PollReport, pending: (active: Int, outbox: Int)) {
+        for source in sources {
+            var line = "source \(source.source): \(source.orders) order(s) in \(source.pages) page(s) (\(source.created) new, \(source.updated) updated), \(source.requests) request(s)"
+            if source.tokenRefreshed { line += ", access token refreshed" }
+            if source.rejected > 0 { line += ", \(source.rejected) order(s) skipped" }
+            if let seconds = source.deferredSeconds { line += "; paused by the rate limit for \(Int(seconds.rounded(.up)))s, the rest next pull" }
+            if let error = source.error { line += "; stopped: \(TerminalText.escaped(error))" }
+            print(line)
+        }
         let header = ["courier", "polled", "changed", "not_found", "failed", "requests"]
         var rows: [[String]] = []
         for (id, tally) in poll.couriers.sorted(by: { $0.key < $1.key }) {
@@ -149,11 +160,22 @@ struct CheckRunner {
             print("\(id): \(TerminalText.escaped(tally.errors.joined(separator: "; ")))")
         }
         if poll.unassigned > 0 { print("unassigned: \(poll.unassigned) shipment(s) have no configured courier") }
-        let notified = intake.notifications + poll.couriers.values.reduce(0) { $0 + $1.notifications }
+        let notified = sources.reduce(0) { $0 + $1.notifications } + intake.notifications + poll.couriers.values.reduce(0) { $0 + $1.notifications }
         print(String(format: "took %.2fs; %d notification(s) written; %d shipment(s) still tracked; %d notification(s) waiting", poll.seconds, notified, pending.active, pending.outbox))
     }
 
-    private func printJSON(intake: IntakeReport, poll: PollReport, pending: (active: Int, outbox: Int)) {
+    private func printJSON(sources: [SourceReport], intake: IntakeReport, poll: PollReport, pending: (active: Int, outbox: Int)) {
+        var sourceFields: [(key: String, value: JSONValue)] = []
+        for source in sources {
+            var fields: [(key: String, value: JSONValue)] = [
+                ("pages", .integer(Int64(source.pages))), ("orders", .integer(Int64(source.orders))), ("created", .integer(Int64(source.created))),
+                ("updated", .integer(Int64(source.updated))), ("rejected", .integer(Int64(source.rejected))), ("requests", .integer(Int64(source.requests))),
+                ("token_refreshed", .bool(source.tokenRefreshed)),
+            ]
+            if let error = source.error { fields.append(("error", .string(error))) }
+            if let seconds = source.deferredSeconds { fields.append(("deferred_seconds", .double(seconds))) }
+            sourceFields.append((source.source, .object(JSONObject(fields))))
+        }
         var couriers: [(key: String, value: JSONValue)] = []
         for (id, tally) in poll.couriers.sorted(by: { $0.key < $1.key }) {
             couriers.append((id, .fields([
@@ -164,6 +186,7 @@ struct CheckRunner {
             ])))
         }
         let document = JSONValue.fields([
+            "sources": .object(JSONObject(sourceFields)),
             "intake": .fields([
                 "files": .integer(Int64(intake.files)), "accepted": .integer(Int64(intake.accepted)),
                 "rejected": .integer(Int64(intake.rejected)), "created": .integer(Int64(intake.created)),

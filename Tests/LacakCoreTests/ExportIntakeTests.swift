@@ -252,8 +252,8 @@ import Testing
 
     @Test func headersAreFoundByNameWhereverTheyAreAndCanBeConfigured() throws {
         var sheet = ExportSheet()
-        sheet.headers = ["  nomor resi ", "Extra", "STATUS PESANAN", "ID Pesanan\t"]
-        sheet.rows = [["ID Pesanan\t": "A-1", "STATUS PESANAN": "dikirim", "  nomor resi ": "jx 100 001"]]
+        sheet.headers = ["  tracking id ", "Extra", "ORDER  STATUS", "Order ID\t"]
+        sheet.rows = [["Order ID\t": "A-1", "ORDER  STATUS": "dikirim", "  tracking id ": "jx 100 001"]]
         let record = try #require(try read(sheet).records.first?.record)
         #expect(record.orderID == "A-1")
         #expect(record.shopStatus == .inTransit)
@@ -263,7 +263,7 @@ import Testing
         sheet.rows = [["No Pesanan": "B-1", "Resi": "ZZ1000001", "Kurir Pengiriman": "Kurir Kita", "Catatan": "fragile"]]
         #expect(try read(sheet).problems.first?.reason.contains("no 'Order ID' column") == true)
         var settings = TikTokShopSettings()
-        settings.columns = [.orderID: ["No Pesanan"], .shippingProvider: ["Kurir Pengiriman"]]
+        settings.columns = [.orderID: ["No Pesanan"], .trackingID: ["Resi"], .shippingProvider: ["Kurir Pengiriman"]]
         settings.providers = ["Kurir Kita": "jne"]
         settings.metaColumns = ["Catatan"]
         let configured = try #require(try read(sheet, settings).records.first?.record)
@@ -277,7 +277,8 @@ import Testing
         ("Shipped", "Delivered", "", .delivered), ("Completed", "", "Return/Refund", .returnRefund),
         ("Shipped", "In transit", "Cancel", .inTransit), ("Cancelled", "Cancelled", "Cancel", .cancelled),
         ("Dibatalkan", "", "", .cancelled), ("Selesai", "", "", .completed), ("AWAITING_SHIPMENT", "", "", .awaitingShipment),
-        ("To ship", "Something new", "", .awaitingShipment),
+        ("To ship", "Something new", "", .awaitingShipment), ("Perlu dikirim", "Menunggu pengambilan", "", .awaitingCollection),
+        ("Perlu dikirim", "Menunggu pengiriman", "", .awaitingShipment), ("Dikirim", "", "Pengembalian/Refund", .returnRefund),
     ])
     func mapsStatusValues(status: String, substatus: String, request: String, expected: ShopStatus) {
         #expect(ExportStatuses().shopStatus(status: status, substatus: substatus, cancelReturnType: request) == .success(expected))

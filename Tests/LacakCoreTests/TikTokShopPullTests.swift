@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import LacakSupport
+
+/// `[[source]] kind = "tiktokshop"` against courier-sim's TikTok Shop: from the first pull to
+/// every order delivered, cancelled or returned; a restart in the middle of paging; an expired
+/// token; the rate limit; a wrong secret.
+@Suite(.serialized) struct TikTokShopPullTests {
+    /// courier-sim's order ids and stories (ShopOrders): index 1 and 9 of every ten are split
+    /// in two packages, 3 is cancelled, 6 is returned to the seller.
+    static func id(_ index: Int) -> String { "57730" + String(format: "%013d", 1000 + index) }
+
+    @Test func ordersArePulledAndTrackedUntilEveryOneIsDeliveredCancelledOrReturned() async throws {
+        // Four simulated hours a second: the first pull comes before the couriers collect, so
+        // every order is seen moving (an order first seen delivered is not announced as delivered).
+        let setup = try TikTokShopSetup(orders: 20, speed: 14_400, pageSize: 7)
+        let final: Set<String> = ["received", "cancelled", "returns_refund"]
+        let deadline = Date().addingTimeInterval(120)
+        var snapshots: [String: JSONValue] = [:]
+        while Date() < deadline {
+            let result = try await setup.check()
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            snapshots = try setup.snapshots()
+            if snapshots.count == 20, snapshots.values.allSatisfy({ final.contains($0["status"]?["buyer"]?.stringValue ?? "") }) { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(snapshots.count == 20)
+        let buyer = { (index: Int) in snapshots[Self.id(index)]?["status"]?["buyer"]?.stringValue }
+        for index in 0..<20 {
+            switch index % 10 {
+            case 3: #expect(buyer(index) == "cancelled", "order \(index)")
+            case 6: #expect(buyer(index) == "returns_refund", "order \(index)")
+            default: #expect(buyer(index) == "received", "order \(index)")
+            }
+        }
+        for index in [1, 9, 11, 19] {
+            let packages = snapshots[Self.id(index)]?["packages"]?.arrayValue ?? []
+            #expect(packages.count == 2, "order \(index) is split in two packages")
+            #expect(packages.allSatisfy { $0["package_id"]?.stringValue?.hasPrefix("11773") == true && $0["status"]?["carrier"] == .string("delivered") })
+        }
+        #expect(snapshots[Self.id(0)]?["meta"]?["source"] == .string("tiktokshop_api"))
+        #expect(snapshots[Self.id(0)]?["meta"]?["buyer"] == .string("Pembeli 0"))
+
+        let notes = try setup.notifications().filter { $0["audience"] == .string("buyer") }
+        func kinds(_ index: Int) -> [String] { notes.filter { $0["order_id"] == .string(Self.id(index)) }.compactMap { $0["kind"]?.stringValue } }
+        for index in 0..<20 {
+            #expect(kinds(index).filter { $0 == "order_created" }.count == 1, "order \(index): \(kinds(index))")
+        }
+        // A split order: one package delivered, then the order; each notification once.
+        #expect(kinds(1).filter { $0 == "package_delivered" }.count == 1, "\(kinds(1))")
+        #expect(kinds(1).filter { $0 == "order_delivered" }.count == 1, "\(kinds(1))")
+        #expect(kinds(1).last == "order_delivered")
+        #expect(!kinds(3).contains("order_shipped") && !kinds(3).contains("order_delivered"), "\(kinds(3))")
+        #expect(kinds(0).last == "order_delivered", "\(kinds(0))")
+    }
+
+    @Test func aRestartInTheMiddleOfPagingLosesAndRepeatsNothing() async throws {
+        // Slow time and every order placed at once: nothing changes while the test pages.
+        let setup = try TikTokShopSetup(orders: 12, speed: 60, pageSize: 5, simExtra: ["--shop-spacing", "0"])
+        // Update times are whole seconds: a pull reads only seconds that are over.
+        try await Task.sleep(for: .milliseconds(1100))
+        let crashed = try await setup.check(environment: ["LACAK_CRASH_AT": "source.after-page"])
+        #expect(crashed.status == 70, "\(crashed.stdout)\(crashed.stderr)")
+        #expect(try setup.directory.list("spool/orders").isEmpty, "the crash came before publishing")
+        let resumed = try await setup.check()
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stdout.contains("source tiktokshop: 7 order(s) in 2 page(s) (7 new, 0 updated)"), "\(resumed.stdout)")
+        #expect(try setup.snapshots().count == 12)
+        let searches = try setup.requests().filter { $0.path == "/order/202309/orders/search" }
+        #expect(searches.count == 3, "one page before the crash, the two after it: \(searches)")
+        let created = try setup.notifications().filter { $0["kind"] == .string("order_created") }
+        #expect(created.count == 24, "Order Created once per order and audience")
+        // Nothing changed since: the next pull reads an empty window.
+        let again = try await setup.check()
+        #expect(again.stdout.contains("source tiktokshop: 0 order(s) in"), "\(again.stdout)")
+    }
+
+    @Test func anExpiredTokenIsRefreshedAndKeptWhereOnlyLacakReadsIt() async throws {
+        let setup = try TikTokShopSetup(orders: 4, speed: 60, tokenTTL: 2, simExtra: ["--shop-spacing", "0"])
+        try await Task.sleep(for: .milliseconds(2500))
+        let first = try await setup.check()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("access token refreshed"), "\(first.stdout)")
+        #expect(try setup.snapshots().count == 4)
+        #expect(try setup.shop()["refreshes"] == 1)
+        #expect(try setup.shop()["refused"] == 1, "the expired token was refused once, then refreshed")
+        let path = setup.directory.join("state/source-tiktokshop.tokens.json")
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        let stored = try JSONParser().parse(try setup.directory.read("state/source-tiktokshop.tokens.json"))
+        let token = try #require(stored["access_token"]?.stringValue)
+        #expect(token.hasPrefix("sim-access-"))
+        #expect(!(first.stdout + first.stderr).contains(token), "a token is never logged")
+
+        // The new token also lives 2 s: the next pull refreshes it before asking, unrefused.
+        let second = try await setup.check()
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(try setup.shop()["refreshes"] == 2)
+        #expect(try setup.shop()["refused"] == 1)
+        #expect(try JSONParser().parse(try setup.directory.read("state/source-tiktokshop.tokens.json"))["access_token"]?.stringValue != token)
+    }
+
+    @Test func theRateLimitIsWaitedOutAndNothingIsLost() async throws {
+        let setup = try TikTokShopSetup(orders: 12, speed: 60, pageSize: 3, simExtra: ["--shop-spacing", "0", "--quota", "2/1"])
+        try await Task.sleep(for: .milliseconds(1100))
+        let result = try await setup.check()
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try setup.snapshots().count == 12)
+        let statuses = try setup.requests().map(\.status)
+        #expect(statuses.contains(429), "the quota was reached")
+    }
+
+    @Test func aWrongSecretStopsThePullWithAClearErrorAndNoSecretInIt() async throws {
+        let setup = try TikTokShopSetup(orders: 3, speed: 60)
+        let result = try await setup.check(environment: ["TTS_APP_SECRET": "not-the-secret"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("code 106001"), "\(result.stdout)")
+        #expect(result.stdout.contains("check app_key, app_secret, shop_cipher"), "\(result.stdout)")
+        #expect(!(result.stdout + result.stderr).contains("not-the-secret"))
+        #expect(try setup.snapshots().isEmpty)
+    }
+
+    @Test func theDaemonPullsOnItsOwnIntervalBesideTheCourierRounds() async throws {
+        let setup = try TikTokShopSetup(orders: 10, speed: 36_000, sourceExtra: "interval = \"1s\"")
+        let daemon = try BackgroundProcess(Binaries.lacakd, ["run", "--config", setup.configPath], environment: TikTokShopSetup.environment)
+        // Orders keep changing in the shop: later pulls find them updated (the first pull made them).
+        let deadline = Date().addingTimeInterval(60)
+        var log = ""
+        while Date() < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+            log = daemon.stderrCollector.snapshot()
+            if try setup.snapshots().count == 10, log.contains(" updated)"), log.range(of: #"source tiktokshop: \d+ order\(s\) in \d+ page\(s\) \(0 new, [1-9]"#, options: .regularExpression) != nil { break }
+        }
+        await daemon.stopExpectingSuccess()
+        #expect(try setup.snapshots().count == 10)
+        #expect(log.range(of: #"source tiktokshop: \d+ order\(s\) in \d+ page\(s\) \(0 new, [1-9]"#, options: .regularExpression) != nil, "a later pull updated orders: \(log.suffix(2000))")
+        #expect(log.contains("binderbyte: polled"), "the courier rounds ran beside the pulls")
+    }
+}
