@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "lacakd",
             dependencies: [
-                "LacakDaemon", "LacakPipeline", "LacakIntake", "LacakSpool", "LacakCouriers", "LacakConfig", "LacakStore",
+                "LacakDaemon", "LacakPipeline", "LacakTikTokShop", "LacakIntake", "LacakSpool", "LacakCouriers", "LacakConfig", "LacakStore",
                 "LacakTransport", "LacakModel", "LacakSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -42,6 +42,27 @@ package struct SourceSettings: Sendable, Decodable {
     /// The credentials a TikTok Shop source needs.
     package static let requiredCredentials = ["app_secret", "access_token", "refresh_token"]
 
+    /// Settings for the setup commands (`lacakd tiktokshop …`), which take their values from
+    /// the command line: the defaults of a `[[source]]` table.
+    package init(appKey: String, shopCipher: String = "", endpoint: String = "https://open-api.tiktokglobalshop.com",
+                 authEndpoint: String = "https://auth.tiktok-shops.com", secrets: [String: Secret]) {
+        id = Kind.tiktokshop.rawValue
+        kind = .tiktokshop
+        self.endpoint = endpoint
+        self.authEndpoint = authEndpoint
+        self.appKey = appKey
+        self.shopCipher = shopCipher
+        interval = .minutes(5)
+        lookback = .hours(24 * 30)
+        pageSize = 50
+        rateLimit = 20
+        burst = 5
+        timeout = ConfigDuration(seconds: 30)
+        settle = ConfigDuration(seconds: 10)
+        credentials = [:]
+        self.secrets = secrets
+    }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, kind, endpoint
         case authEndpoint = "auth_endpoint"

@@ -24,8 +24,9 @@ struct Lacakd: AsyncParsableCommand {
             lacakd validate --config FILE     check a configuration file (exit 0, or 78 when invalid)
             lacakd detect NUMBER…             which courier issued a tracking number
             lacakd unmatched --config FILE    courier texts no status rule reads, most frequent first
+            lacakd tiktokshop authorize|shops set up TikTok Shop as an order source (tokens, shop cipher)
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self, DetectCommand.self, UnmatchedCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, DetectCommand.self, UnmatchedCommand.self, TikTokShopCommand.self]
     )
 
     @OptionGroup var common: CommonOptions

@@ -135,4 +135,38 @@ import Testing
         #expect(log.range(of: #"source tiktokshop: \d+ order\(s\) in \d+ page\(s\) \(0 new, [1-9]"#, options: .regularExpression) != nil, "a later pull updated orders: \(log.suffix(2000))")
         #expect(log.contains("binderbyte: polled"), "the courier rounds ran beside the pulls")
     }
+
+    @Test func theSetupCommandsGiveTheTokensAndTheCipherASourceNeeds() async throws {
+        let setup = try TikTokShopSetup(orders: 3, speed: 60, simExtra: ["--shop-spacing", "0"])
+        let secret = try setup.directory.write("app_secret", "test-app-secret\n")
+        let tokens = setup.directory.join("tokens")
+        let authorize = try await runProcess(Binaries.lacakd, ["tiktokshop", "authorize", "--app-key", TikTokShopSetup.appKey, "--app-secret-file", secret,
+                                                               "--auth-code", "sim-auth-code", "--tokens-dir", tokens, "--auth-endpoint", setup.sim.baseURL])
+        #expect(authorize.status == 0, "\(authorize.stdout)\(authorize.stderr)")
+        for name in ["access_token", "refresh_token"] {
+            #expect(try FileManager.default.attributesOfItem(atPath: tokens + "/" + name)[.posixPermissions] as? Int == 0o600)
+            let token = try String(contentsOfFile: tokens + "/" + name, encoding: .utf8).trimmingWhitespace()
+            #expect(token.hasPrefix("sim-"), "\(token)")
+            #expect(!authorize.stdout.contains(token), "no token is printed")
+        }
+        let shops = try await runProcess(Binaries.lacakd, ["tiktokshop", "shops", "--app-key", TikTokShopSetup.appKey, "--app-secret-file", secret,
+                                                           "--access-token-file", tokens + "/access_token", "--endpoint", setup.sim.baseURL])
+        #expect(shops.status == 0, "\(shops.stdout)\(shops.stderr)")
+        #expect(shops.stdout.contains(#"shop_cipher = "ROW_test-cipher""#), "\(shops.stdout)")
+
+        // The source reads the files the command wrote.
+        var config = try setup.directory.read("lacak.toml")
+        config = config.replacingOccurrences(of: #"access_token = { env = "TTS_ACCESS_TOKEN" }"#, with: #"access_token = { file = "\#(tokens)/access_token" }"#)
+        config = config.replacingOccurrences(of: #"refresh_token = { env = "TTS_REFRESH_TOKEN" }"#, with: #"refresh_token = { file = "\#(tokens)/refresh_token" }"#)
+        try setup.directory.write("lacak.toml", config)
+        try await Task.sleep(for: .milliseconds(1100))
+        let check = try await setup.check(environment: ["TTS_ACCESS_TOKEN": "", "TTS_REFRESH_TOKEN": ""])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(try setup.snapshots().count == 3)
+
+        let refused = try await runProcess(Binaries.lacakd, ["tiktokshop", "authorize", "--app-key", TikTokShopSetup.appKey, "--app-secret-file", secret,
+                                                             "--auth-code", "expired-code", "--tokens-dir", setup.directory.join("other"), "--auth-endpoint", setup.sim.baseURL])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("105004"), "\(refused.stderr)")
+    }
 }

@@ -33,8 +33,10 @@ package struct TikTokShopAPI: Sendable {
     }
 
     /// A shop request: the common parameters, signed over path, parameters and body.
-    package func request(_ method: String, path: String, query: [(name: String, value: String)], body: [UInt8]?, accessToken: Secret, now: Timestamp) -> HTTPRequest {
-        var parameters = query + [("app_key", settings.appKey), ("timestamp", String(now.milliseconds / 1000)), ("shop_cipher", settings.shopCipher)]
+    package func request(_ method: String, path: String, query: [(name: String, value: String)], body: [UInt8]?, accessToken: Secret, now: Timestamp,
+                         shopScoped: Bool = true) -> HTTPRequest {
+        var parameters = query + [("app_key", settings.appKey), ("timestamp", String(now.milliseconds / 1000))]
+        if shopScoped { parameters.append(("shop_cipher", settings.shopCipher)) }
         parameters.append(("sign", signer.sign(path: path, query: parameters, body: body)))
         let url = settings.endpoint + path + "?" + parameters.map { "\($0.name)=\(URLEncoding.percentEncode($0.value))" }.joined(separator: "&")
         var headers: [(name: String, value: String)] = [("x-tts-access-token", accessToken.value)]
@@ -58,6 +60,21 @@ package struct TikTokShopAPI: Sendable {
     /// Get Tracking of one order.
     package func tracking(orderID: String, accessToken: Secret, now: Timestamp) -> HTTPRequest {
         request("GET", path: Self.trackingPath(orderID), query: [], body: nil, accessToken: accessToken, now: now)
+    }
+
+    /// Get Authorized Shops: the shops the token may act for, with their ciphers (not shop-scoped).
+    package func authorizedShops(accessToken: Secret, now: Timestamp) -> HTTPRequest {
+        request("GET", path: Self.shopsPath, query: [], body: nil, accessToken: accessToken, now: now, shopScoped: false)
+    }
+
+    package static let shopsPath = "/authorization/202309/shops"
+    package static let tokenPath = "/api/v2/token/get"
+
+    /// Get Access Token: the tokens for the auth code a seller's authorization gave.
+    package func accessToken(authCode: String) -> HTTPRequest {
+        let query = [("app_key", settings.appKey), ("app_secret", appSecret.value), ("auth_code", authCode), ("grant_type", "authorized_code")]
+        let url = settings.authEndpoint + Self.tokenPath + "?" + query.map { "\($0.0)=\(URLEncoding.percentEncode($0.1))" }.joined(separator: "&")
+        return HTTPRequest(method: "GET", url: url, options: options)
     }
 
     /// Refresh Access Token (the auth host; app key and secret in the query, unsigned).

@@ -25,6 +25,8 @@ struct TikTokShopDialect: Dialect {
         var tokenTTL: Double = 7 * 86_400
         var orders = 20
         var spacingMinutes: Double = 2
+        /// The code a seller's authorization hands the app.
+        var authCode = "sim-auth-code"
     }
 
     let settings: Settings
@@ -74,6 +76,13 @@ struct TikTokShopDialect: Dialect {
             LoopbackRoute("GET", "/order/202309/orders") { request in self.checked(request) { self.detail(request) } },
             LoopbackRoute("GET", "/fulfillment/202309/orders/*") { request in self.checked(request) { self.tracking(request) } },
             LoopbackRoute("GET", "/api/v2/token/refresh") { request in self.refresh(request) },
+            LoopbackRoute("GET", "/api/v2/token/get") { request in self.refresh(request) },
+            LoopbackRoute("GET", "/authorization/202309/shops") { request in
+                self.checked(request, shopScoped: false) {
+                    Self.success(["shops": [["id": "7494000000000000001", "name": "Toko Simulasi", "region": "ID", "seller_type": "LOCAL",
+                                             "cipher": self.settings.shopCipher, "code": "IDLCSIM01"]]])
+                }
+            },
             LoopbackRoute("GET", "/_sim/shop") { _ in
                 let counts = self.tokens.withLock { ["refreshes": $0.refreshes, "refused": $0.refused, "tokens_issued": $0.issued] }
                 return SimResponse.json(counts.merging(["orders": self.shop.orders.count]) { $1 })
@@ -102,7 +111,7 @@ struct TikTokShopDialect: Dialect {
         return Self.error(status, code: code, message)
     }
 
-    private func checked(_ request: LoopbackRequest, _ answer: () -> LoopbackResponse) -> LoopbackResponse {
+    private func checked(_ request: LoopbackRequest, shopScoped: Bool = true, _ answer: () -> LoopbackResponse) -> LoopbackResponse {
         guard request.query["app_key"] == settings.appKey else { return refuse(401, code: 106003, "Invalid app_key") }
         guard let stamp = request.query["timestamp"].flatMap(Double.init) else { return refuse(401, code: 106002, "Missing timestamp") }
         let now = Date().timeIntervalSince1970
@@ -111,7 +120,7 @@ struct TikTokShopDialect: Dialect {
         guard let sign = request.query["sign"], Digest.constantTimeEqual(Array(sign.utf8), Array(expected.utf8)) else {
             return refuse(401, code: 106001, "Invalid signature")
         }
-        guard request.query["shop_cipher"] == settings.shopCipher else { return refuse(401, code: 106004, "Invalid shop_cipher") }
+        guard !shopScoped || request.query["shop_cipher"] == settings.shopCipher else { return refuse(401, code: 106004, "Invalid shop_cipher") }
         guard let token = request.header("x-tts-access-token"), let expiry = tokens.withLock({ $0.access[token] }) else {
             return refuse(401, code: 105001, "Invalid access token")
         }
@@ -123,8 +132,18 @@ struct TikTokShopDialect: Dialect {
         guard request.query["app_key"] == settings.appKey, request.query["app_secret"] == settings.appSecret else {
             return refuse(401, code: 106003, "Invalid app_key or app_secret")
         }
-        guard request.query["grant_type"] == "refresh_token", let old = request.query["refresh_token"] else {
-            return refuse(400, code: 40006, "grant_type must be refresh_token")
+        // Get Access Token trades the seller's auth code; Refresh Access Token a refresh token.
+        let old: String
+        if request.path.hasSuffix("/token/get") {
+            guard request.query["grant_type"] == "authorized_code", request.query["auth_code"] == settings.authCode else {
+                return refuse(401, code: 105004, "Invalid auth_code")
+            }
+            old = settings.refreshToken
+        } else {
+            guard request.query["grant_type"] == "refresh_token", let given = request.query["refresh_token"] else {
+                return refuse(400, code: 40006, "grant_type must be refresh_token")
+            }
+            old = given
         }
         let now = Date().timeIntervalSince1970
         let issued: (String, String)? = tokens.withLock { tokens in
