@@ -69,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "LacakTikTokShop",
-            dependencies: ["LacakSupport", "LacakModel", "LacakTransport", "LacakConfig", "LacakIntake"],
+            dependencies: ["LacakSupport", "LacakModel", "LacakTransport", "LacakConfig", "LacakSpool", "LacakIntake"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -113,6 +113,16 @@ package struct ConfigLoader: Sendable {
                                  detection: file.detection, detector: detector)
         config.tiktokShop = file.tiktokShop
         config.sources = file.source
+        for source in config.sources {
+            for (name, reference) in source.credentials.sorted(by: { $0.key < $1.key }) {
+                guard case .file(let secretPath) = reference else { continue }
+                var info = stat()
+                let resolved = Self.absolute(secretPath, relativeTo: directory)
+                if stat(resolved, &info) == 0, info.st_mode & 0o004 != 0 {
+                    config.warnings.append("\(path): source \(source.id): secret file \(resolved) for '\(name)' is readable by every user; chmod 0600 it")
+                }
+            }
+        }
         for courier in config.couriers {
             for (name, reference) in courier.credentials.sorted(by: { $0.key < $1.key }) {
                 guard case .file(let secretPath) = reference else { continue }

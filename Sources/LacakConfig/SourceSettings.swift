@@ -120,6 +120,14 @@ package struct SourceSettings: Sendable, Decodable {
         guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return fallback }
         let lower = text.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else { throw container.invalid(key, "must start with https:// (or http:// for a local test server)") }
+        // The app secret and refresh token travel in the query: never in clear text off this machine.
+        if lower.hasPrefix("http://") {
+            let host = lower.dropFirst(7).prefix { $0 != "/" }
+            let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }) + "]" : String(host.prefix { $0 != ":" })
+            guard ["127.0.0.1", "localhost", "[::1]"].contains(name) else {
+                throw container.invalid(key, "must be https:// (http:// only for a server on this machine, 127.0.0.1 or localhost)")
+            }
+        }
         guard !text.contains(where: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "?" || $0 == "#" }) else {
             throw container.invalid(key, "must be a base URL without spaces, query or fragment")
         }

@@ -115,8 +115,13 @@ package struct IntakeScanner: Sendable {
         let rejected = item.parsed.problems.count
         var report = "lacak could not accept \(rejected) record\(rejected == 1 ? "" : "s") of \(item.name) at \(now.iso8601(in: zone))"
         report += accepted > 0 ? "; the other \(accepted) were accepted.\n" : "; nothing from it was accepted.\n"
-        for problem in item.parsed.problems.sorted(by: { $0.line < $1.line }) {
+        // A file of a million bad rows gets a report of readable size, not a million lines.
+        let listed = item.parsed.problems.sorted(by: { $0.line < $1.line })
+        for problem in listed.prefix(Self.maxReportedProblems) {
             report += (problem.line > 0 ? "\(item.parsed.numbering.rawValue) \(problem.line): " : "") + problem.reason + "\n"
+        }
+        if listed.count > Self.maxReportedProblems {
+            report += "…and \(listed.count - Self.maxReportedProblems) more\n"
         }
         let errorPath = layout.rejected + "/" + target + ".error"
         try AtomicFiles.writeDurably(Array(report.utf8), to: errorPath + ".part")
@@ -149,6 +154,9 @@ package struct IntakeScanner: Sendable {
         guard let tables else { return IntakeFile.failure("spreadsheet files are not read by this intake") }
         return tables.intakeFile(from: table)
     }
+
+    /// Most problems one `.error` file lists.
+    package static let maxReportedProblems = 1000
 
     private static func readFile(_ fd: Int32, limit: Int) -> [UInt8]? {
         var bytes: [UInt8] = []

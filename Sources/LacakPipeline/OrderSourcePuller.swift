@@ -66,7 +66,13 @@ package struct OrderSourcePuller: Sendable {
     private enum Stop: Error {
         case failed(String)
         case deferred(Double)
+        /// TikTok no longer takes the stored page token (it expired, or `page_size` changed).
+        case pageTokenRefused
     }
+
+    /// Each window starts this long before the last one ended: an update TikTok's search shows
+    /// late is read by the next pull instead of lost (reading an order again changes nothing).
+    static let overlapSeconds: Int64 = 60
 
     /// One pull: every order changed since the stored cursor, up to `now - settle`.
     package func pull(store: any StateStore, updater: OrderUpdater, now: @Sendable () -> Timestamp, stop: StopToken) async -> SourceReport {
@@ -81,13 +87,34 @@ package struct OrderSourcePuller: Sendable {
             var cursor = stored.flatMap(PullCursor.init(text:)) ?? PullCursor(from: start - Int64(settings.lookback.seconds))
             if cursor.until == nil { cursor.until = start - Int64(settings.settle.seconds) }
             guard let until = cursor.until, until > cursor.from else { return report }
+            var restarted = false
             while !stop.isRaised {
-                let page = try await send({ api.search(from: cursor.from, until: until, pageToken: cursor.pageToken, accessToken: $0, now: now()) }, tokens: &tokens, report: &report)
+                let page: JSONValue
+                do {
+                    page = try await send({ api.search(from: cursor.from, until: until, pageToken: cursor.pageToken, accessToken: $0, now: now()) },
+                                          tokens: &tokens, report: &report, stop: stop)
+                } catch Stop.pageTokenRefused where !restarted {
+                    // Read the window again from its start: orders read twice change nothing.
+                    restarted = true
+                    let fresh = PullCursor(from: cursor.from, until: until)
+                    let at = now()
+                    try await store.write("reset the cursor of source \(settings.id)") { [id = settings.id] in try $0.setSourceCursor(id, fresh.text, now: at) }
+                    cursor = fresh
+                    logger.warning("source \(settings.id): TikTok Shop refused the stored page token; reading the window again from its start")
+                    continue
+                }
                 let ids = (page["orders"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
                 var orders: [JSONValue] = []
                 for batch in ids.chunked(into: TikTokShopAPI.detailBatch) {
-                    let detail = try await send({ api.detail(Array(batch), accessToken: $0, now: now()) }, tokens: &tokens, report: &report)
-                    orders += detail["orders"]?.arrayValue ?? []
+                    let detail = try await send({ api.detail(Array(batch), accessToken: $0, now: now()) }, tokens: &tokens, report: &report, stop: stop)
+                    let found = detail["orders"]?.arrayValue ?? []
+                    // A page is committed whole or not at all: an order the detail left out
+                    // would be skipped until it changed again.
+                    let returned = Set(found.compactMap { $0["id"]?.stringValue })
+                    guard Set(batch).isSubset(of: returned) else {
+                        throw Stop.failed("source \(settings.id): Get Order Detail answered \(returned.count) of \(batch.count) orders; the page is read again next pull")
+                    }
+                    orders += found
                 }
                 var records: [IntakeRecord] = []
                 for order in orders {
@@ -99,13 +126,17 @@ package struct OrderSourcePuller: Sendable {
                     }
                 }
                 let next = page["next_page_token"]?.stringValue ?? ""
-                let advanced = next.isEmpty ? PullCursor(from: until) : PullCursor(from: cursor.from, until: until, pageToken: next)
+                guard next.isEmpty || next != cursor.pageToken else {
+                    throw Stop.failed("source \(settings.id): TikTok Shop answered the same page token again; stopping this pull")
+                }
+                let advanced = next.isEmpty ? PullCursor(from: max(cursor.from, until - Self.overlapSeconds)) : PullCursor(from: cursor.from, until: until, pageToken: next)
                 let at = now()
                 let effects = try await store.write("store orders from source \(settings.id)") { [id = settings.id, records] transaction in
                     let effects = try records.map { try updater.apply($0, in: transaction, now: at) }
                     try transaction.setSourceCursor(id, advanced.text, now: at)
                     return effects
                 }
+                stop.beat()
                 CrashPoint.reached("source.after-page")
                 report.pages += 1
                 report.orders += records.count
@@ -119,6 +150,7 @@ package struct OrderSourcePuller: Sendable {
             switch stop {
             case .failed(let message): report.error = message
             case .deferred(let seconds): report.deferredSeconds = seconds
+            case .pageTokenRefused: report.error = "source \(settings.id): TikTok Shop refused the page token again; the window is read from its start next pull"
             }
         } catch {
             report.error = "\(error)"
@@ -128,11 +160,11 @@ package struct OrderSourcePuller: Sendable {
 
     /// Sends one shop request (built with the current access token) through the gate; a
     /// refused token is refreshed once and the request sent again, a 429 pauses the gate.
-    private func send(_ build: (Secret) -> HTTPRequest, tokens: inout TokenSet, report: inout SourceReport) async throws -> JSONValue {
+    private func send(_ build: (Secret) -> HTTPRequest, tokens: inout TokenSet, report: inout SourceReport, stop: StopToken) async throws -> JSONValue {
         var refreshed = false
         var rateLimited = 0
         while true {
-            try await admit()
+            try await admit(stop: stop)
             report.requests += 1
             let answer: Result<HTTPResponse, TransportError>
             do {
@@ -140,7 +172,9 @@ package struct OrderSourcePuller: Sendable {
             } catch {
                 answer = .failure(error)
             }
-            switch TikTokShopAPI.data(of: answer, redactor: api.redactor) {
+            // The daemon's watchdog sees a pull that makes progress, however long it runs.
+            stop.beat()
+            switch TikTokShopAPI.data(of: answer, redactor: redactor(tokens)) {
             case .success(let data):
                 await gate.record(failure: false)
                 return data
@@ -153,7 +187,7 @@ package struct OrderSourcePuller: Sendable {
                     rateLimited += 1
                     await gate.pause(seconds: min(failure.retryAfter ?? 1, RetryAfter.longest))
                 case .pageToken:
-                    throw Stop.failed("source \(settings.id): \(failure.message); the window is read again next pull")
+                    throw Stop.pageTokenRefused
                 default:
                     await gate.record(failure: true)
                     throw Stop.failed("source \(settings.id): \(failure.message)")
@@ -162,13 +196,20 @@ package struct OrderSourcePuller: Sendable {
         }
     }
 
-    private func admit() async throws {
+    private func admit(stop: StopToken) async throws {
         switch await gate.admit(maxWait: maxWait) {
         case .proceed(let wait):
-            if wait > .zero { try? await Task.sleep(for: wait) }
+            // A shutdown does not wait out the rate limit.
+            if wait > .zero { await stop.sleep(for: wait) }
+            if stop.isRaised { throw Stop.failed("source \(settings.id): stopped") }
         case .deferred(let seconds):
             throw Stop.deferred(seconds)
         }
+    }
+
+    /// Hides the configured secrets and the tokens in use (refreshed ones included).
+    private func redactor(_ tokens: TokenSet) -> Redactor {
+        api.redactor.merging(Redactor(secrets: [tokens.accessToken, tokens.refreshToken]))
     }
 
     /// Refresh Access Token, kept in the token file before it is used.
@@ -180,7 +221,7 @@ package struct OrderSourcePuller: Sendable {
         } catch {
             answer = .failure(error)
         }
-        switch TikTokShopAPI.data(of: answer, redactor: api.redactor) {
+        switch TikTokShopAPI.data(of: answer, redactor: redactor(tokens)) {
         case .success(let data):
             guard let fresh = TokenSet.refreshed(data) else { throw Stop.failed("source \(settings.id): the token refresh answered without tokens") }
             do {

@@ -61,9 +61,10 @@ package struct ExportColumns: Sendable {
         }
     }
 
-    /// The name of column `position` as the file writes it.
+    /// The name of a field's column as the file writes it, shortened and made printable for
+    /// messages (a header is untrusted text).
     package func name(_ field: ExportField) -> String {
-        index[field].map { headers[$0] } ?? field.rawValue
+        IntakeRecord.printable(index[field].map { headers[$0] } ?? field.rawValue)
     }
 
     /// The trimmed cell of `field` in `row`, "" when the file has no such column.

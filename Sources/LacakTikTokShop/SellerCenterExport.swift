@@ -38,7 +38,7 @@ package struct SellerCenterExport: TableIntake {
         var order: [OrderID] = []
         var rows = table.rows[(headerPosition + 1)...]
         // Newer exports describe each column in a second header row ("Platform unique order ID.").
-        if let first = rows.first, Identifiers.orderIDProblem(columns.value(.orderID, in: first)) != nil, !first.isBlank {
+        if let first = rows.first, Self.isDescription(columns.value(.orderID, in: first)) {
             rows = rows.dropFirst()
         }
         for row in rows where !row.isBlank {
@@ -65,6 +65,12 @@ package struct SellerCenterExport: TableIntake {
             problems.append((table.rows[headerPosition].number, "the export has a header but no orders"))
         }
         return IntakeFile(records: records, problems: problems)
+    }
+
+    /// Whether an `Order ID` cell is a column description ("Platform unique order ID."): words,
+    /// no digits, not an id. A bad id in the first row is reported, not taken for one.
+    static func isDescription(_ text: String) -> Bool {
+        Identifiers.orderIDProblem(text) != nil && text.contains(" ") && !text.contains(where: \.isNumber)
     }
 
     /// A cell problem: the row it is in and what is wrong, naming the column.
@@ -119,6 +125,10 @@ package struct SellerCenterExport: TableIntake {
 
     private func packages(rows: [IntakeTable.Row], columns: ExportColumns) throws(CellError) -> [OrderRules.Package] {
         var packages: [OrderRules.Package] = []
+        // Where each tracking number and package id is in `packages`: rows of one package
+        // repeat them, and an order may have many rows.
+        var byNumber: [TrackingNumber: Int] = [:]
+        var byPackageID: [String: Int] = [:]
         for row in rows {
             let text = columns.value(.trackingID, in: row)
             // Unshipped orders have no tracking id yet; they are tracked once a later export has one.
@@ -136,18 +146,19 @@ package struct SellerCenterExport: TableIntake {
                 }
                 packageID = packageText
             }
-            let courier = providers.code(for: columns.value(.shippingProvider, in: row))
-            if let existing = packages.firstIndex(where: { $0.trackingNumber == number || (packageID != nil && $0.packageID == packageID) }) {
+            if let existing = byNumber[number] ?? packageID.flatMap({ byPackageID[$0] }) {
                 let known = packages[existing]
                 guard known.trackingNumber == number, known.packageID == packageID else {
                     throw CellError(row: row.number, message: "column \(columns.name(.trackingID)): package \(packageID ?? known.packageID ?? "") has tracking id \(number) here and \(known.trackingNumber) in another row")
                 }
                 continue
             }
-            packages.append(OrderRules.Package(trackingNumber: number, courier: courier, packageID: packageID))
-        }
-        guard packages.count <= IntakeRecord.maxPackages else {
-            throw CellError(row: rows[0].number, message: "\(packages.count) packages; at most \(IntakeRecord.maxPackages) are accepted")
+            guard packages.count < IntakeRecord.maxPackages else {
+                throw CellError(row: row.number, message: "more than \(IntakeRecord.maxPackages) packages; at most \(IntakeRecord.maxPackages) are accepted")
+            }
+            byNumber[number] = packages.count
+            if let packageID { byPackageID[packageID] = packages.count }
+            packages.append(OrderRules.Package(trackingNumber: number, courier: providers.code(for: columns.value(.shippingProvider, in: row)), packageID: packageID))
         }
         return packages
     }

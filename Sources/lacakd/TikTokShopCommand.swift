@@ -3,6 +3,7 @@ import Foundation
 import LacakSupport
 import LacakTransport
 import LacakConfig
+import LacakSpool
 import LacakTikTokShop
 
 /// `lacakd tiktokshop …`: the two setup steps a seller needs before `[[source]] kind =
@@ -48,7 +49,7 @@ struct AuthorizeCommand: AsyncParsableCommand {
 
     @OptionGroup var app: AppOptions
 
-    @Option(help: "The auth_code from the authorization's redirect (valid for a few minutes).")
+    @Option(help: "The auth_code from the authorization's redirect (valid for a few minutes); `-` reads it from standard input, out of ps and shell history.")
     var authCode: String
 
     @Option(help: "Directory to write access_token and refresh_token into (created 0700).")
@@ -58,19 +59,30 @@ struct AuthorizeCommand: AsyncParsableCommand {
     var authEndpoint: String = "https://auth.tiktok-shops.com"
 
     func run() async throws {
-        let api = TikTokShopAPI(settings: SourceSettings(appKey: app.appKey, authEndpoint: authEndpoint, secrets: ["app_secret": try app.secret()]))
+        var code = authCode
+        if code == "-" {
+            code = (readLine(strippingNewline: true) ?? "").trimmingWhitespace()
+            guard !code.isEmpty, code.count <= 4096 else { throw ValidationError("no auth code on standard input") }
+        }
+        let api = TikTokShopAPI(settings: SourceSettings(appKey: app.appKey, authEndpoint: authEndpoint,
+                                                         secrets: ["app_secret": try app.secret(), "auth_code": Secret(code)]))
         let client = HTTPClient()
         defer { client.shutdown() }
-        let data = try await fetch(api.accessToken(authCode: authCode), api: api, client: client)
+        let data = try await fetch(api.accessToken(authCode: code), api: api, client: client)
         guard let tokens = TokenSet.refreshed(data) else { throw ValidationError("TikTok Shop answered without tokens") }
         try FileManager.default.createDirectory(atPath: tokensDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for (name, secret) in [("access_token", tokens.accessToken), ("refresh_token", tokens.refreshToken)] {
             let path = (tokensDir as NSString).appendingPathComponent(name)
-            unlink(path)  // so the new file is created 0600, whatever the old one was
-            guard FileManager.default.createFile(atPath: path, contents: Data((secret.value + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw ValidationError("cannot write \(path)")
+            // Created 0600 from the start (never readable by others, even for a moment), then
+            // renamed over any older file.
+            do {
+                try AtomicFiles.writeDurably(Array((secret.value + "\n").utf8), to: path + ".part", mode: 0o600)
+                try AtomicFiles.rename(path + ".part", to: path)
+            } catch {
+                throw ValidationError("cannot write \(path): \(error)")
             }
         }
+        try? AtomicFiles.syncDirectory(tokensDir)
         let until = tokens.accessExpires.map { Timestamp(seconds: $0).iso8601(in: .utc) } ?? "unknown"
         print("tokens written to \(tokensDir)/access_token and \(tokensDir)/refresh_token (access token valid until \(until); lacak refreshes it from then on)")
     }

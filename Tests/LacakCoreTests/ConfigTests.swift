@@ -76,6 +76,47 @@ import Testing
         #expect(error.message.contains(message), "\(error)")
     }
 
+    static let source = """
+
+        [[source]]
+        kind = "tiktokshop"
+        app_key = "abc123"
+        shop_cipher = "ROW_x"
+        [source.credentials]
+        app_secret = { env = "LACAK_TEST_API_KEY" }
+        access_token = { env = "LACAK_TEST_API_KEY" }
+        refresh_token = { env = "LACAK_TEST_API_KEY" }
+
+        """
+
+    @Test(arguments: [
+        ("kind = \"tiktokshop\"", "kind = \"shopee\"", "source[0].kind", "unknown source kind 'shopee'"),
+        ("app_key = \"abc123\"", "app_key = \"abc 123\"", "source[0].app_key", "letters and digits"),
+        ("shop_cipher = \"ROW_x\"", "shop_cipher = \"ROW_x\"\nendpoint = \"http://open-api.example.com\"", "source[0].endpoint", "must be https://"),
+        ("shop_cipher = \"ROW_x\"", "shop_cipher = \"ROW_x\"\npage_size = 500", "source[0].page_size", "between 1 and 100"),
+        ("shop_cipher = \"ROW_x\"", "shop_cipher = \"ROW_x\"\nrate_limit = 80", "source[0].rate_limit", "at most 50"),
+        ("refresh_token = { env = \"LACAK_TEST_API_KEY\" }", "", "source[0].credentials", "refresh_token is missing"),
+        ("refresh_token = { env = \"LACAK_TEST_API_KEY\" }", "refresh_token = { env = \"LACAK_TEST_API_KEY\" }\nrefresh = { env = \"X\" }", "source[0].credentials.refresh", "unknown credential"),
+        ("refresh_token = { env = \"LACAK_TEST_API_KEY\" }", "refresh_token = { env = \"LACAK_UNSET_TOKEN\" }", "source[0].credentials.refresh_token", "LACAK_UNSET_TOKEN is not set"),
+    ])
+    func sourceErrorsNameTheLineAndKey(from: String, to: String, key: String, message: String) throws {
+        let text = valid + Self.source.replacingOccurrences(of: from, with: to)
+        let error = try #require(configError(text))
+        #expect(error.keyPath == key, "\(error)")
+        #expect(error.line != nil, "\(error)")
+        #expect(error.message.contains(message), "\(error)")
+    }
+
+    @Test func aSourceTakesItsDefaultsAndLoopbackHTTP() throws {
+        let config = try load(valid + Self.source.replacingOccurrences(of: "shop_cipher = \"ROW_x\"", with: "shop_cipher = \"ROW_x\"\nendpoint = \"http://127.0.0.1:8080/\""))
+        let source = try #require(config.sources.first)
+        #expect(source.id == "tiktokshop")
+        #expect(source.endpoint == "http://127.0.0.1:8080")
+        #expect(source.authEndpoint == "https://auth.tiktok-shops.com")
+        #expect(source.interval.seconds == 300)
+        #expect(source.secrets["app_secret"]?.value == "secret-value-123")
+    }
+
     @Test func tiktokShopTablesExtendTheBuiltInOnes() throws {
         let config = try load(valid + """
 

@@ -99,6 +99,20 @@ import Testing
         #expect(try directory.read("spool/rejected/old.xls.error").contains("an Excel 97-2003 workbook (.xls); save it as Excel Workbook (.xlsx) or CSV UTF-8"))
     }
 
+    @Test func theErrorFileOfAHugeBadExportStaysReadable() async throws {
+        let directory = TestDirectory()
+        let pipeline = try pipeline(directory)
+        var sheet = ExportSheet()
+        sheet.rows = (0..<1500).map { ["Order ID": "bad id \($0)"] } + [["Order ID": "5770601", "Order Status": "To ship"]]
+        try Data(sheet.csv()).write(to: URL(fileURLWithPath: directory.join("spool/incoming/big.csv")))
+        let report = await pipeline.ingest()
+        #expect(report.accepted == 1)
+        #expect(report.rejected == 1500)
+        let lines = try directory.read("spool/rejected/big.csv.error").split(separator: "\n")
+        #expect(lines.count == 1 + IntakeScanner.maxReportedProblems + 1)
+        #expect(lines.last == "…and 500 more")
+    }
+
     @Test func configuredColumnsProvidersAndStatusesAreReadFromTheConfig() async throws {
         let directory = TestDirectory()
         let extra = """

@@ -54,9 +54,17 @@ package enum CSVTableReader {
 
         mutating func table() throws(TableError) -> IntakeTable {
             var rows: [IntakeTable.Row] = []
+            var cellCount = 0
             while position < bytes.count {
                 let cells = try record()
-                rows.append(IntakeTable.Row(number: row, cells: cells))
+                // Blank lines are counted (row numbers stay the spreadsheet's) but not kept.
+                if !(cells.count == 1 && cells[0].isEmpty) {
+                    cellCount += cells.count
+                    guard rows.count < limits.maxRows, cellCount <= limits.maxCells else {
+                        throw TableError(row: row, "more than \(limits.maxRows) rows or \(limits.maxCells) cells; export fewer orders per file")
+                    }
+                    rows.append(IntakeTable.Row(number: row, cells: cells))
+                }
                 row += 1
             }
             return IntakeTable(rows: rows)

@@ -35,6 +35,11 @@ package struct TableLimits: Sendable {
     package var maxCellBytes: Int = 32 * 1024
     /// Most columns in a row.
     package var maxColumns: Int = 1024
+    /// Most rows kept (blank rows are not kept), and most cells in all rows together (a
+    /// 50,000-row export of 57 columns has 2.85 million): what bounds a table's memory,
+    /// whatever the file's size.
+    package var maxRows: Int = 1_000_000
+    package var maxCells: Int = 8_000_000
     /// Most bytes an XLSX file may unpack to (its sheet, shared strings and workbook together).
     package var maxUnpackedBytes: Int
 

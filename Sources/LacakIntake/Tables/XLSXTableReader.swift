@@ -38,6 +38,7 @@ package enum XLSXTableReader {
             } catch {
                 throw TableError(row: 0, "\(path) in the workbook cannot be unpacked: \(error)")
             }
+            guard !declaresDocumentType(data) else { throw TableError(row: 0, "\(path) in the workbook declares a document type, which workbooks never do") }
             return data
         }
 
@@ -112,8 +113,8 @@ private final class SharedStringsReader: NSObject, XMLParserDelegate {
         let parser = streamingParser(data)
         parser.delegate = reader
         let parsed = parser.parse()
-        if reader.tooLong { throw TableError(row: 0, "a shared string is longer than \(limits.maxCellBytes) bytes") }
-        guard parsed else { throw TableError(row: 0, "xl/sharedStrings.xml in the workbook is not well-formed XML (line \(parser.lineNumber))") }
+        if reader.tooLong { throw TableError(row: 0, "a shared string is longer than \(limits.maxCellBytes) bytes, or there are more than \(limits.maxCells)") }
+        guard parsed, parser.parserError == nil else { throw TableError(row: 0, "xl/sharedStrings.xml in the workbook is not well-formed XML (line \(parser.lineNumber))") }
         return reader.strings
     }
 
@@ -137,7 +138,12 @@ private final class SharedStringsReader: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
         switch name {
-        case "si": strings.append(current)
+        case "si":
+            strings.append(current)
+            if strings.count > limits.maxCells {
+                tooLong = true
+                parser.abortParsing()
+            }
         case "rPh": phoneticDepth -= 1
         case "t": inText = false
         default: break
@@ -157,6 +163,9 @@ private final class SheetReader: NSObject, XMLParserDelegate {
     var value = ""
     var inValue = false
     var failure: TableError?
+    var cellCount = 0
+    /// Whether `</sheetData>` was reached: a sheet cut short is refused, not read in part.
+    var complete = false
 
     init(shared: [String], limits: TableLimits) {
         self.shared = shared
@@ -169,7 +178,9 @@ private final class SheetReader: NSObject, XMLParserDelegate {
         parser.delegate = reader
         let parsed = parser.parse()
         if let failure = reader.failure { throw failure }
-        guard parsed else { throw TableError(row: reader.rowNumber, "the sheet is not well-formed XML (line \(parser.lineNumber): \(parser.parserError.map { "\($0)" } ?? "no reason given"))") }
+        guard parsed, parser.parserError == nil, reader.complete else {
+            throw TableError(row: reader.rowNumber, "the sheet is not well-formed XML or ends early (line \(parser.lineNumber))")
+        }
         return IntakeTable(rows: reader.rows)
     }
 
@@ -223,10 +234,20 @@ private final class SheetReader: NSObject, XMLParserDelegate {
             default:
                 break
             }
-            if cellColumn >= cells.count { cells.append(contentsOf: repeatElement("", count: cellColumn - cells.count + 1)) }
+            if cellColumn >= cells.count {
+                // Cells up to this column are allocated: they count against the table's budget.
+                cellCount += cellColumn - cells.count + 1
+                guard cellCount <= limits.maxCells else { return fail(parser, "more than \(limits.maxCells) cells; export fewer orders per file") }
+                cells.append(contentsOf: repeatElement("", count: cellColumn - cells.count + 1))
+            }
             cells[cellColumn] = text
         case "row":
-            rows.append(IntakeTable.Row(number: rowNumber, cells: cells))
+            let row = IntakeTable.Row(number: rowNumber, cells: cells)
+            if row.isBlank { return }
+            guard rows.count < limits.maxRows else { return fail(parser, "more than \(limits.maxRows) rows; export fewer orders per file") }
+            rows.append(row)
+        case "sheetData":
+            complete = true
         default:
             break
         }
@@ -255,5 +276,13 @@ private final class SheetReader: NSObject, XMLParserDelegate {
 /// chunk, which it refuses past 10 MB (XML_MAX_LOOKUP_LIMIT: a 20,000-row sheet fails); from a
 /// stream it reads in small chunks and has no such limit.
 private func streamingParser(_ data: Data) -> XMLParser {
-    XMLParser(stream: InputStream(data: data))
+    let parser = XMLParser(stream: InputStream(data: data))
+    parser.shouldResolveExternalEntities = false
+    return parser
+}
+
+/// Whether a workbook part declares a document type: real workbooks never do, and a DTD is
+/// where entity expansion (and its memory) comes from, so such a part is refused unread.
+func declaresDocumentType(_ data: Data) -> Bool {
+    data.prefix(4096).range(of: Data("<!DOCTYPE".utf8)) != nil || data.prefix(4096).range(of: Data("<!doctype".utf8)) != nil
 }

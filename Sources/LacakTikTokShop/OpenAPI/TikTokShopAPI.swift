@@ -25,7 +25,7 @@ package struct TikTokShopAPI: Sendable {
 
     /// Hides every secret of this source in text bound for logs.
     package var redactor: Redactor {
-        Redactor(secrets: Array(settings.secrets.values), parameterNames: ["app_secret", "refresh_token", "access_token"])
+        Redactor(secrets: Array(settings.secrets.values), parameterNames: ["app_secret", "refresh_token", "access_token", "auth_code"])
     }
 
     private var options: TransferOptions {

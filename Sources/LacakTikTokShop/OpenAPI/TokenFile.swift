@@ -1,5 +1,6 @@
 import Foundation
 package import LacakSupport
+import LacakSpool
 
 /// A shop's access and refresh tokens, with when they expire (Unix seconds, as TikTok gives
 /// `*_expire_in`: absolute times, not durations).
@@ -70,26 +71,24 @@ package struct TokenFile: Sendable {
         if let expires = tokens.accessExpires { members.append(("access_token_expire_in", .integer(expires))) }
         if let expires = tokens.refreshExpires { members.append(("refresh_token_expire_in", .integer(expires))) }
         let bytes = JSONWriter(pretty: true).bytes(.object(JSONObject(members)))
-        let temporary = path + ".part"
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw TokenFileError(path: temporary, errno: errno) }
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced else {
+        // A name of this process's own: the daemon and a --check may refresh at once.
+        let temporary = path + ".\(getpid()).part"
+        do {
+            try AtomicFiles.writeDurably(bytes, to: temporary, mode: 0o600)
+            try AtomicFiles.rename(temporary, to: path)
+            try AtomicFiles.syncDirectory((path as NSString).deletingLastPathComponent)
+        } catch {
             unlink(temporary)
-            throw TokenFileError(path: temporary, errno: errno)
+            throw TokenFileError(path: path, reason: error.description)
         }
-        guard rename(temporary, path) == 0 else { throw TokenFileError(path: path, errno: errno) }
     }
 }
 
 /// The token file could not be written.
 package struct TokenFileError: Error, Sendable, CustomStringConvertible {
     package var path: String
-    package var errno: Int32
-    package var description: String { "cannot write \(path): \(String(cString: strerror(errno)))" }
+    package var reason: String
+    package var description: String { "cannot keep the refreshed tokens in \(path): \(reason)" }
 }
 
 /// Where a source's pulls are: the window of update times being read (Unix seconds,
