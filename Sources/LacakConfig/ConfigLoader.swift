@@ -86,54 +86,45 @@ package struct ConfigLoader: Sendable {
                 }
             }
             guard resolveSecrets else { continue }
-            for (name, reference) in file.courier[index].credentials.sorted(by: { $0.key < $1.key }) {
-                let keyPath = ["courier[\(index)]", "credentials", name]
-                do {
-                    file.courier[index].secrets[name] = try readSecret(reference, relativeTo: directory)
-                } catch {
-                    throw ConfigError(file: path, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."), message: error.message)
-                }
-            }
+            file.courier[index].secrets = try secrets(file.courier[index].credentials, table: "courier[\(index)]", directory: directory, file: path, lines: lines)
         }
         for index in file.source.indices {
             if let caFile = file.source[index].caFile {
                 file.source[index].caFile = Self.absolute(caFile, relativeTo: directory)
             }
             guard resolveSecrets else { continue }
-            for (name, reference) in file.source[index].credentials.sorted(by: { $0.key < $1.key }) {
-                let keyPath = ["source[\(index)]", "credentials", name]
-                do {
-                    file.source[index].secrets[name] = try readSecret(reference, relativeTo: directory)
-                } catch {
-                    throw ConfigError(file: path, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."), message: error.message)
-                }
-            }
+            file.source[index].secrets = try secrets(file.source[index].credentials, table: "source[\(index)]", directory: directory, file: path, lines: lines)
         }
         var config = LacakConfig(file: path, daemon: file.daemon, couriers: file.courier, templates: file.templates,
                                  detection: file.detection, detector: detector)
         config.tiktokShop = file.tiktokShop
         config.sources = file.source
-        for source in config.sources {
-            for (name, reference) in source.credentials.sorted(by: { $0.key < $1.key }) {
+        let owners = config.couriers.map { ("courier \($0.id)", $0.credentials) } + config.sources.map { ("source \($0.id)", $0.credentials) }
+        for (owner, credentials) in owners {
+            for (name, reference) in credentials.sorted(by: { $0.key < $1.key }) {
                 guard case .file(let secretPath) = reference else { continue }
                 var info = stat()
                 let resolved = Self.absolute(secretPath, relativeTo: directory)
                 if stat(resolved, &info) == 0, info.st_mode & 0o004 != 0 {
-                    config.warnings.append("\(path): source \(source.id): secret file \(resolved) for '\(name)' is readable by every user; chmod 0600 it")
-                }
-            }
-        }
-        for courier in config.couriers {
-            for (name, reference) in courier.credentials.sorted(by: { $0.key < $1.key }) {
-                guard case .file(let secretPath) = reference else { continue }
-                var info = stat()
-                let resolved = Self.absolute(secretPath, relativeTo: directory)
-                if stat(resolved, &info) == 0, info.st_mode & 0o004 != 0 {
-                    config.warnings.append("\(path): courier \(courier.id): secret file \(resolved) for '\(name)' is readable by every user; chmod 0600 it")
+                    config.warnings.append("\(path): \(owner): secret file \(resolved) for '\(name)' is readable by every user; chmod 0600 it")
                 }
             }
         }
         return config
+    }
+
+    /// The values of a table's `credentials`; an error names the credential's line and key.
+    private func secrets(_ credentials: [String: SecretReference], table: String, directory: String, file path: String, lines: TOMLLineIndex) throws(ConfigError) -> [String: Secret] {
+        var values: [String: Secret] = [:]
+        for (name, reference) in credentials.sorted(by: { $0.key < $1.key }) {
+            let keyPath = [table, "credentials", name]
+            do {
+                values[name] = try readSecret(reference, relativeTo: directory)
+            } catch {
+                throw ConfigError(file: path, line: lines.line(for: keyPath), keyPath: keyPath.joined(separator: "."), message: error.message)
+            }
+        }
+        return values
     }
 
     /// Reads one secret's value; the error never contains the value.

@@ -57,7 +57,16 @@ extension SellerCenterExport {
             }
             if !item.isEmpty { items.append(.object(JSONObject(item))) }
         }
-        // Keep within intake's meta limit: an order with hundreds of lines keeps the first ones.
+        guard let meta = Self.fittedMeta(members, items: items) else {
+            throw CellError(row: rows[0].number, message: "its buyer, time and meta columns come to more than \(IntakeRecord.maxMetaBytes) bytes")
+        }
+        return meta
+    }
+
+    /// `members` and as many of `items` as fit intake's meta limit (an order with hundreds of
+    /// lines keeps the first ones, and `items_omitted` counts the rest), as compact JSON; nil
+    /// when `members` alone are too large.
+    static func fittedMeta(_ members: [(key: String, value: JSONValue)], items: [JSONValue]) -> String? {
         let writer = JSONWriter(pretty: false)
         var kept = items.count
         while true {
@@ -66,9 +75,7 @@ extension SellerCenterExport {
             if kept < items.count { all.append(("items_omitted", .integer(Int64(items.count - kept)))) }
             let bytes = writer.bytes(.object(JSONObject(all)))
             if bytes.count <= IntakeRecord.maxMetaBytes { return String(decoding: bytes, as: UTF8.self) }
-            if kept == 0 {
-                throw CellError(row: rows[0].number, message: "its buyer, time and meta columns come to more than \(IntakeRecord.maxMetaBytes) bytes")
-            }
+            if kept == 0 { return nil }
             kept = kept * 3 / 4
         }
     }

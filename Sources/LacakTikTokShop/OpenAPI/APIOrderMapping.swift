@@ -74,15 +74,7 @@ package struct APIOrderMapping: Sendable {
             }
             items.append(.object(JSONObject(fields)))
         }
-        let writer = JSONWriter(pretty: false)
-        var kept = items.count
-        while true {
-            var all = members
-            if kept > 0 { all.append(("items", .array(Array(items.prefix(kept))))) }
-            if kept < items.count { all.append(("items_omitted", .integer(Int64(items.count - kept)))) }
-            let bytes = writer.bytes(.object(JSONObject(all)))
-            if bytes.count <= IntakeRecord.maxMetaBytes || kept == 0 { return String(decoding: bytes, as: UTF8.self) }
-            kept = kept * 3 / 4
-        }
+        // Every member is at most 200 characters: they always fit, with some of the items.
+        return SellerCenterExport.fittedMeta(members, items: items) ?? "{\"source\":\"tiktokshop_api\"}"
     }
 }
