@@ -39,6 +39,7 @@ struct ValidateCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let enabled = config.couriers.filter(\.enabled).map(\.id)
-        print("\(config.file): OK (\(enabled.count) courier\(enabled.count == 1 ? "" : "s"): \(enabled.joined(separator: ", ")); spool \(config.daemon.spoolDirectory); state \(config.daemon.stateDirectory))")
+        let sources = config.sources.isEmpty ? "" : "; \(config.sources.count) order source\(config.sources.count == 1 ? "" : "s"): " + config.sources.map { "\($0.id) (\($0.kind.rawValue))" }.joined(separator: ", ")
+        print("\(config.file): OK (\(enabled.count) courier\(enabled.count == 1 ? "" : "s"): \(enabled.joined(separator: ", "))\(sources); spool \(config.daemon.spoolDirectory); state \(config.daemon.stateDirectory))")
     }
 }
