@@ -57,7 +57,8 @@ struct ShopOrders: Sendable {
             var packages: [Package] = []
             switch story {
             case .shipped: packages = [package(0, collectedAt: 120, scenario: .delivered)]
-            case .split: packages = [package(0, collectedAt: 120, scenario: .delivered), package(1, collectedAt: 360, scenario: .delivered)]
+            // The second package leaves a day after the first, as split shipments do.
+            case .split: packages = [package(0, collectedAt: 120, scenario: .delivered), package(1, collectedAt: 1560, scenario: .delivered)]
             case .cancelled: packages = []
             case .unpaidFirst: packages = [package(0, collectedAt: 180, scenario: .delivered)]
             case .returned: packages = [package(0, collectedAt: 120, scenario: .returned)]
