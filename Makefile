@@ -1,5 +1,6 @@
 # lacak — shipment-tracking aggregation daemon.
 #   make demo     build, start courier-sim, track the demo orders to delivery, show notifications
+#   make demo-tiktokshop  the same with a TikTok Shop source: authorize, find the cipher, pull, track
 #   make test     build and run the test suite (and check the systemd unit when systemd-analyze is there)
 #   make install  release binary, systemd unit, sysusers/tmpfiles entries, example config
 #   make bench    benchmarks beside their references (README, Performance)
@@ -33,7 +34,7 @@ CHAOS_SHIPMENTS ?= 2000
 SOAK_MINUTES    ?= 10
 FUZZ_SECONDS    ?= 60
 
-.PHONY: all deps pydeps build test check-unit chaos-short demo install release bench chaos fuzz soak sanitize accuracy clean
+.PHONY: all deps pydeps build test demo-tiktokshop check-unit chaos-short demo install release bench chaos fuzz soak sanitize accuracy clean
 
 all: build
 
@@ -190,5 +191,43 @@ demo: build
 	cat "$$(grep -l '"kind": "order_delivered"' $(DEMO_DIR)/spool/notifications/new/* | head -1)"; \
 	echo "== order snapshot $(DEMO_DIR)/spool/orders/DEMO-1001.json:"; cat $(DEMO_DIR)/spool/orders/DEMO-1001.json
 
+# The TikTok Shop source against courier-sim: authorize, find the cipher, pull and track.
+TTS_DEMO_DIR  := .demo-tiktokshop
+TTS_DEMO_PORT := 18232
+demo-tiktokshop: build
+	@set -e; \
+	rm -rf $(TTS_DEMO_DIR); mkdir -p $(TTS_DEMO_DIR)/secrets; chmod 700 $(TTS_DEMO_DIR)/secrets; \
+	$(BIN)/courier-sim --port $(TTS_DEMO_PORT) --dialect tiktokshop --speed 7200 --run-for 300 --shop-orders 10 \
+		--app-key demoappkey --app-secret demo-app-secret --shop-cipher ROW_demo-cipher > $(TTS_DEMO_DIR)/courier-sim.log 2>&1 & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM PIPE HUP; \
+	for i in $$(seq 50); do grep -q listening $(TTS_DEMO_DIR)/courier-sim.log 2>/dev/null && break; sleep 0.1; done; \
+	grep -q listening $(TTS_DEMO_DIR)/courier-sim.log || { cat $(TTS_DEMO_DIR)/courier-sim.log; echo "courier-sim did not start (is port $(TTS_DEMO_PORT) free?)"; exit 1; }; \
+	export LACAK_DEMO_API_KEY=demo-key; \
+	(umask 077; echo demo-app-secret > $(TTS_DEMO_DIR)/secrets/app_secret); \
+	echo "== lacakd tiktokshop authorize (the simulated shop's auth code, read from standard input)"; \
+	echo sim-auth-code | $(BIN)/lacakd tiktokshop authorize --app-key demoappkey --app-secret-file $(TTS_DEMO_DIR)/secrets/app_secret \
+		--auth-code - --tokens-dir $(TTS_DEMO_DIR)/secrets --auth-endpoint http://127.0.0.1:$(TTS_DEMO_PORT); \
+	echo "== lacakd tiktokshop shops"; \
+	$(BIN)/lacakd tiktokshop shops --app-key demoappkey --app-secret-file $(TTS_DEMO_DIR)/secrets/app_secret \
+		--access-token-file $(TTS_DEMO_DIR)/secrets/access_token --endpoint http://127.0.0.1:$(TTS_DEMO_PORT); \
+	echo "== pulling and tracking with lacakd --check --config config/demo-tiktokshop.toml every second"; \
+	shown=""; \
+	for round in $$(seq 150); do \
+		$(BIN)/lacakd --check --all --config config/demo-tiktokshop.toml > $(TTS_DEMO_DIR)/last-check.txt 2>&1 || { cat $(TTS_DEMO_DIR)/last-check.txt; exit 1; }; \
+		for f in $$(ls $(TTS_DEMO_DIR)/spool/notifications/new | sort -t. -k2); do \
+			case " $$shown " in *" $$f "*) continue;; esac; shown="$$shown $$f"; \
+			order=$$(sed -n 's/^  "order_id": "\(.*\)",$$/\1/p' $(TTS_DEMO_DIR)/spool/notifications/new/$$f); \
+			audience=$$(sed -n 's/^  "audience": "\(.*\)",$$/\1/p' $(TTS_DEMO_DIR)/spool/notifications/new/$$f); \
+			title=$$(sed -n 's/^  "title": "\(.*\)",$$/\1/p' $(TTS_DEMO_DIR)/spool/notifications/new/$$f); \
+			[ "$$audience" = buyer ] && printf '  %-20s %s\n' "$$order" "$$title"; \
+		done; \
+		total=$$(ls $(TTS_DEMO_DIR)/spool/orders/*.json 2>/dev/null | wc -l); \
+		final=$$(grep -lE '"buyer": "(received|cancelled|returns_refund)"' $(TTS_DEMO_DIR)/spool/orders/*.json 2>/dev/null | wc -l); \
+		[ "$$total" -ge 10 ] && [ "$$final" -ge 10 ] && break; \
+		sleep 1; \
+	done; \
+	echo "== last lacakd --check summary:"; cat $(TTS_DEMO_DIR)/last-check.txt; \
+	echo "== the orders, by what the buyer sees:"; grep -hoE '"buyer": "(unpaid|waiting_for_delivery|in_transit|received|cancelled|returns_refund)"' $(TTS_DEMO_DIR)/spool/orders/*.json | sort | uniq -c
+
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz $(DEMO_DIR)
+	rm -rf .build .build-asan .build-tsan .build-fuzz $(DEMO_DIR) $(TTS_DEMO_DIR)
