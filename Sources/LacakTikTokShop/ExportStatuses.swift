@@ -14,7 +14,7 @@ package struct ExportStatuses: Sendable {
         ("Unpaid", .unpaid), ("Belum dibayar", .unpaid),
         ("On hold", .onHold),
         ("To ship", .awaitingShipment), ("Awaiting shipment", .awaitingShipment), ("Perlu dikirim", .awaitingShipment),
-        ("Menunggu pengiriman", .awaitingShipment), ("Partially shipped", .awaitingShipment), ("Partially shipping", .awaitingShipment),
+        ("Menunggu pengiriman", .awaitingShipment), ("Partially shipped", .partiallyShipped), ("Partially shipping", .partiallyShipped),
         ("Awaiting collection", .awaitingCollection), ("Menunggu pengambilan", .awaitingCollection), ("Siap dikirim", .awaitingCollection),
         ("Shipped", .inTransit), ("In transit", .inTransit), ("Dikirim", .inTransit), ("Sedang dikirim", .inTransit), ("Dalam pengiriman", .inTransit),
         ("Delivered", .delivered), ("Terkirim", .delivered),

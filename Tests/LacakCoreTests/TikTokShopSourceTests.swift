@@ -109,7 +109,7 @@ import Testing
             """#)
         let record = try APIOrderMapping(zone: ZoneRules(identifier: "Asia/Jakarta")!).record(order).get()
         #expect(record.orderID == "577300000000001001")
-        #expect(record.shopStatus == .awaitingShipment)
+        #expect(record.shopStatus == .partiallyShipped)
         #expect(record.packages == [
             .init(trackingNumber: "JX2600000010", courier: "jne", packageID: "P1"),
             .init(trackingNumber: "JP2600000011", courier: "jnt", packageID: "P2"),
@@ -119,6 +119,16 @@ import Testing
         #expect(meta["commerce_platform"] == .string("TOKOPEDIA"))
         #expect(meta["created_time"] == .string("2026-12-02T15:26:40+07:00"))
         #expect(meta["items"]?.arrayValue?.count == 4)
+    }
+
+    /// TikTok says more packages are to come: the ones lacak knows being delivered is not the
+    /// order delivered (a pull that has not yet seen the second package's tracking number).
+    @Test func aPartiallyShippedOrderIsNotReceivedWhenItsKnownPackagesAre() {
+        #expect(ShopStatus(intake: "PARTIALLY_SHIPPING") == .partiallyShipped)
+        #expect(OrderView.derive(shop: .partiallyShipped, carriers: [.delivered]) == OrderView(buyer: .inTransit, seller: .inShipping))
+        #expect(OrderView.derive(shop: .partiallyShipped, carriers: []) == OrderView(buyer: .inTransit, seller: .inShipping))
+        #expect(OrderView.derive(shop: .inTransit, carriers: [.delivered]) == OrderView(buyer: .received, seller: .completed))
+        #expect(OrderView.derive(shop: .partiallyShipped, carriers: [.delivered, .returned]) == OrderView(buyer: .returnsRefund, seller: .return))
     }
 
     @Test func badOrdersAreRefusedWithAReason() {

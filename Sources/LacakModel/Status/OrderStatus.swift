@@ -6,6 +6,9 @@ package enum ShopStatus: String, Sendable, CaseIterable, Codable {
     case unpaid
     case onHold = "on_hold"
     case awaitingShipment = "awaiting_shipment"
+    /// Some packages are on their way, others not yet shipped (TikTok's `PARTIALLY_SHIPPING`):
+    /// the packages lacak knows being delivered does not make the order Received.
+    case partiallyShipped = "partially_shipped"
     case awaitingCollection = "awaiting_collection"
     case inTransit = "in_transit"
     case delivered
@@ -24,7 +27,8 @@ package enum ShopStatus: String, Sendable, CaseIterable, Codable {
         switch key {
         case "100": self = .unpaid
         case "105": self = .onHold
-        case "new_order", "waiting_for_delivery", "to_ship", "111", "114", "partially_shipping": self = .awaitingShipment
+        case "new_order", "waiting_for_delivery", "to_ship", "111": self = .awaitingShipment
+        case "114", "partially_shipping": self = .partiallyShipped
         case "ready_to_ship", "112": self = .awaitingCollection
         case "in_shipping", "shipped", "121": self = .inTransit
         case "received", "122": self = .delivered
@@ -108,6 +112,10 @@ package struct OrderView: Sendable, Equatable {
         }
         if shop == .returnRefund || live.contains(where: { $0 == .returning || $0 == .returned }) {
             return OrderView(buyer: .returnsRefund, seller: .return)
+        }
+        // The shop says more packages are to come than the ones delivered.
+        if shop == .partiallyShipped {
+            return OrderView(buyer: .inTransit, seller: .inShipping)
         }
         if (!live.isEmpty && live.allSatisfy { $0 == .delivered }) || shop == .delivered || shop == .completed {
             return OrderView(buyer: .received, seller: .completed)
