@@ -79,8 +79,8 @@ package struct ExportColumns: Sendable {
 }
 
 extension String {
-    /// Without surrounding whitespace (tabs too: exports end ids with a tab so Excel keeps them
-    /// as text), a byte order mark, or zero-width spaces.
+    /// Without surrounding whitespace (tabs too: importers of real exports strip tabs from ids),
+    /// a byte order mark, or zero-width spaces.
     func trimmingHeader() -> String {
         // Most cells are empty or start and end in printable ASCII: nothing to look up.
         let bytes = utf8
