@@ -6,34 +6,35 @@ import Testing
 /// every order delivered, cancelled or returned; a restart in the middle of paging; an expired
 /// token; the rate limit; a wrong secret.
 @Suite(.serialized) struct TikTokShopPullTests {
-    /// courier-sim's order ids and stories (ShopOrders): index 1 and 9 of every ten are split
-    /// in two packages, 3 is cancelled, 6 is returned to the seller.
+    /// courier-sim's order ids and stories (ShopOrders): of every ten, 1 and 9 are split in two
+    /// packages, 3 is cancelled, 6 is returned to the seller.
     static func id(_ index: Int) -> String { "57730" + String(format: "%013d", 1000 + index) }
 
     @Test func ordersArePulledAndTrackedUntilEveryOneIsDeliveredCancelledOrReturned() async throws {
-        // Four simulated hours a second: the first pull comes before the couriers collect, so
-        // every order is seen moving (an order first seen delivered is not announced as delivered).
-        let setup = try TikTokShopSetup(orders: 20, speed: 14_400, pageSize: 7)
+        // Two simulated hours a second, a round a second: the first pull comes before the
+        // couriers collect, a split order's packages arrive 12 s apart, and the rounds leave the
+        // machine to the other suites (under a sanitizer each lacakd start costs a second of CPU).
+        let setup = try TikTokShopSetup(orders: 10, speed: 7_200, pageSize: 4)
         let final: Set<String> = ["received", "cancelled", "returns_refund"]
-        let deadline = Date().addingTimeInterval(120)
+        let deadline = Date().addingTimeInterval(180)
         var snapshots: [String: JSONValue] = [:]
         while Date() < deadline {
             let result = try await setup.check()
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             snapshots = try setup.snapshots()
-            if snapshots.count == 20, snapshots.values.allSatisfy({ final.contains($0["status"]?["buyer"]?.stringValue ?? "") }) { break }
-            try await Task.sleep(for: .milliseconds(300))
+            if snapshots.count == 10, snapshots.values.allSatisfy({ final.contains($0["status"]?["buyer"]?.stringValue ?? "") }) { break }
+            try await Task.sleep(for: .seconds(1))
         }
-        #expect(snapshots.count == 20)
+        #expect(snapshots.count == 10)
         let buyer = { (index: Int) in snapshots[Self.id(index)]?["status"]?["buyer"]?.stringValue }
-        for index in 0..<20 {
-            switch index % 10 {
+        for index in 0..<10 {
+            switch index {
             case 3: #expect(buyer(index) == "cancelled", "order \(index)")
             case 6: #expect(buyer(index) == "returns_refund", "order \(index)")
             default: #expect(buyer(index) == "received", "order \(index)")
             }
         }
-        for index in [1, 9, 11, 19] {
+        for index in [1, 9] {
             let packages = snapshots[Self.id(index)]?["packages"]?.arrayValue ?? []
             #expect(packages.count == 2, "order \(index) is split in two packages")
             #expect(packages.allSatisfy { $0["package_id"]?.stringValue?.hasPrefix("11773") == true && $0["status"]?["carrier"] == .string("delivered") })
@@ -43,7 +44,7 @@ import Testing
 
         let notes = try setup.notifications().filter { $0["audience"] == .string("buyer") }
         func kinds(_ index: Int) -> [String] { notes.filter { $0["order_id"] == .string(Self.id(index)) }.compactMap { $0["kind"]?.stringValue } }
-        for index in 0..<20 {
+        for index in 0..<10 {
             #expect(kinds(index).filter { $0 == "order_created" }.count == 1, "order \(index): \(kinds(index))")
         }
         // How an order was first seen depends on how soon the first pull came (a slow machine,
@@ -51,13 +52,13 @@ import Testing
         func firstSeen(_ index: Int) -> String? {
             notes.first { $0["order_id"] == .string(Self.id(index)) && $0["kind"] == .string("order_created") }?["new_status"]?["buyer"]?.stringValue
         }
-        for index in [1, 9, 11, 19] where firstSeen(index) != "received" {
+        for index in [1, 9] where firstSeen(index) != "received" {
             // A split order: one package delivered, then the order; each notification once.
             #expect(kinds(index).filter { $0 == "order_delivered" }.count == 1, "order \(index): \(kinds(index))")
             #expect(kinds(index).last == "order_delivered", "order \(index): \(kinds(index))")
             #expect(kinds(index).filter { $0 == "package_delivered" }.count <= 1, "order \(index): \(kinds(index))")
         }
-        #expect([1, 9, 11, 19].contains { kinds($0).contains("package_delivered") }, "a split order announced its first package")
+        #expect([1, 9].contains { kinds($0).contains("package_delivered") }, "a split order announced its first package")
         #expect(!kinds(3).contains("order_shipped") && !kinds(3).contains("order_delivered"), "\(kinds(3))")
         for index in [0, 2, 5, 8] where firstSeen(index) != "received" {
             #expect(kinds(index).last == "order_delivered", "order \(index): \(kinds(index))")
